@@ -1,0 +1,74 @@
+package io.qmesh.pilot.model;
+
+import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.Gateway;
+import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.VirtualService;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * All rules of one snapshot, split by kind and sorted by namespace then name, so that every translation
+ * (and so every golden file) sees them in one deterministic order. Istio orders by creation time; we
+ * order by name because our store's creation times are not stable across restores.
+ */
+public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
+                        List<Gateway> gateways) {
+    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of());
+
+    public MeshRules {
+        virtualServices = sorted(virtualServices);
+        destinationRules = sorted(destinationRules);
+        gateways = sorted(gateways);
+    }
+
+    public static MeshRules of(Collection<? extends IstioConfig> configs) {
+        List<VirtualService> vs = new ArrayList<>();
+        List<DestinationRule> dr = new ArrayList<>();
+        List<Gateway> gw = new ArrayList<>();
+        for (IstioConfig c : configs) {
+            if (c instanceof VirtualService v) {
+                vs.add(v);
+            } else if (c instanceof DestinationRule d) {
+                dr.add(d);
+            } else if (c instanceof Gateway g) {
+                gw.add(g);
+            }
+        }
+        return new MeshRules(vs, dr, gw);
+    }
+
+    public List<IstioConfig> all() {
+        List<IstioConfig> out = new ArrayList<>(virtualServices);
+        out.addAll(destinationRules);
+        out.addAll(gateways);
+        return out;
+    }
+
+    /**
+     * The DestinationRule for a host: the first (in namespace/name order) whose resolved host equals it,
+     * preferring one in the service's own namespace as Istio does.
+     */
+    public Optional<DestinationRule> destinationRuleFor(String hostname, String serviceNamespace) {
+        Optional<DestinationRule> sameNs = destinationRules.stream()
+                .filter(d -> d.metadata().namespace().equals(serviceNamespace))
+                .filter(d -> hostname.equals(Hostnames.resolve(d.spec().host(), d.metadata().namespace())))
+                .findFirst();
+        if (sameNs.isPresent()) {
+            return sameNs;
+        }
+        return destinationRules.stream()
+                .filter(d -> hostname.equals(Hostnames.resolve(d.spec().host(), d.metadata().namespace())))
+                .findFirst();
+    }
+
+    private static <T extends IstioConfig> List<T> sorted(List<T> in) {
+        return in.stream()
+                .sorted(Comparator.comparing((T c) -> c.metadata().namespace()).thenComparing(c -> c.metadata().name()))
+                .toList();
+    }
+}

@@ -1,0 +1,16 @@
+package io.qmesh.pilot.model.istio;
+
+/** A stored rule object: its kind, metadata and a kind-specific spec. */
+public sealed interface IstioConfig permits VirtualService, DestinationRule, Gateway {
+    ConfigKind kind();
+
+    ConfigMeta metadata();
+
+    Object spec();
+
+    IstioConfig withMetadata(ConfigMeta metadata);
+
+    default ConfigKey key() {
+        return new ConfigKey(kind(), metadata().namespace(), metadata().name());
+    }
+}

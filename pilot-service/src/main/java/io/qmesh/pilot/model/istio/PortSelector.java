@@ -1,0 +1,5 @@
+package io.qmesh.pilot.model.istio;
+
+/** Istio PortSelector: {@code number}. */
+public record PortSelector(Integer number) {
+}
