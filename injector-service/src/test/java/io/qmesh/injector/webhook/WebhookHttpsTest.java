@@ -1,0 +1,221 @@
+package io.qmesh.injector.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qmesh.injector.inject.JsonPatches;
+import io.qmesh.injector.inject.PodCodec;
+import io.qmesh.injector.testing.GeneratedCertificates;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.StringReader;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** AdmissionReview round trips over real HTTPS, trusting only the injector's generated CA. */
+@QuarkusTest
+@QuarkusTestResource(GeneratedCertificates.class)
+class WebhookHttpsTest {
+
+    @TestHTTPResource(value = "/", tls = true)
+    URI base;
+
+    @ConfigProperty(name = "injector.certs.ca-bundle-file")
+    String caBundleFile;
+
+    HttpClient client;
+
+    @BeforeEach
+    void trustGeneratedCa() {
+        client = GeneratedCertificates.clientTrusting(Path.of(caBundleFile), HttpClient.Version.HTTP_2);
+    }
+
+    @Test
+    void injectsAPodWithABase64JsonPatchThatProducesTheGolden() throws Exception {
+        JsonNode pod = AdmissionReviews.pod("single-container");
+        HttpResponse<String> http = post("/inject", "application/json", AdmissionReviews.review("uid-1", pod).toString());
+
+        assertEquals(200, http.statusCode());
+        JsonNode review = PodCodec.JSON.readTree(http.body());
+        assertEquals("admission.k8s.io/v1", review.get("apiVersion").asText());
+        assertEquals("AdmissionReview", review.get("kind").asText());
+        JsonNode response = review.get("response");
+        assertEquals("uid-1", response.get("uid").asText());
+        assertTrue(response.get("allowed").asBoolean());
+        assertEquals("JSONPatch", response.get("patchType").asText());
+        JsonArray patch = Json.createReader(new StringReader(new String(
+                Base64.getDecoder().decode(response.get("patch").asText()), StandardCharsets.UTF_8))).readArray();
+        JsonNode golden = PodCodec.YAML.readTree(Path.of("src/test/resources/inject/single-container.yaml.injected").toFile());
+        assertTrue(golden.equals(JsonPatches.apply(pod, patch)), "patched pod differs from the golden");
+    }
+
+    @Test
+    void skippedPodIsAllowedWithoutPatch() throws Exception {
+        JsonNode response = responseOf(post("/inject", "application/json",
+                AdmissionReviews.review("uid-2", AdmissionReviews.pod("opt-out-label")).toString()));
+        assertEquals("uid-2", response.get("uid").asText());
+        assertTrue(response.get("allowed").asBoolean());
+        assertFalse(response.has("patch"));
+        assertFalse(response.has("patchType"));
+    }
+
+    @Test
+    void managedFieldsStayOutOfThePatch() throws Exception {
+        ObjectNode pod = (ObjectNode) AdmissionReviews.pod("single-container");
+        ((ObjectNode) pod.get("metadata")).putArray("managedFields").addObject().put("manager", "kubectl");
+        JsonNode response = responseOf(post("/inject", "application/json", AdmissionReviews.review("uid-3", pod).toString()));
+        String patch = new String(Base64.getDecoder().decode(response.get("patch").asText()), StandardCharsets.UTF_8);
+        assertFalse(patch.contains("managedFields"), patch);
+        assertTrue(patch.contains("istio-proxy"), patch);
+    }
+
+    @Test
+    void wrongContentTypeIs415() throws Exception {
+        HttpResponse<String> http = post("/inject", "text/plain",
+                AdmissionReviews.review("uid-4", AdmissionReviews.pod("single-container")).toString());
+        assertEquals(415, http.statusCode());
+    }
+
+    @Test
+    void malformedJsonIs400WithStatusMessage() throws Exception {
+        assertBadRequest(post("/inject", "application/json", "{\"apiVersion\": "), "body: not valid JSON");
+    }
+
+    @Test
+    void wrongApiVersionIs400() throws Exception {
+        ObjectNode review = AdmissionReviews.review("uid-5", AdmissionReviews.pod("single-container"));
+        review.put("apiVersion", "admission.k8s.io/v1beta1");
+        assertBadRequest(post("/inject", "application/json", review.toString()),
+                "apiVersion: 'admission.k8s.io/v1beta1' (expected: admission.k8s.io/v1)");
+    }
+
+    @Test
+    void missingRequestIs400() throws Exception {
+        assertBadRequest(post("/inject", "application/json",
+                "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}"),
+                "request: missing (expected: an AdmissionRequest object)");
+    }
+
+    @Test
+    void missingUidIs400() throws Exception {
+        ObjectNode review = AdmissionReviews.review("x", AdmissionReviews.pod("single-container"));
+        ((ObjectNode) review.get("request")).remove("uid");
+        assertBadRequest(post("/inject", "application/json", review.toString()),
+                "request.uid: missing (expected: a non-empty string)");
+    }
+
+    @Test
+    void nonPodKindIsDisallowedWithStatus() throws Exception {
+        ObjectNode review = AdmissionReviews.review("uid-6", AdmissionReviews.pod("single-container"));
+        ((ObjectNode) review.get("request").get("kind")).put("group", "apps").put("kind", "Deployment");
+        assertDisallowed(post("/inject", "application/json", review.toString()), "uid-6",
+                "request.kind: {\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"} (expected: {\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"})");
+    }
+
+    @Test
+    void unparsablePodIsDisallowedWithStatus() throws Exception {
+        ObjectNode pod = (ObjectNode) AdmissionReviews.pod("single-container");
+        ((ObjectNode) pod.get("spec")).put("containers", "not-a-list");
+        assertDisallowed(post("/inject", "application/json", AdmissionReviews.review("uid-7", pod).toString()),
+                "uid-7", "request.object: not a valid Pod (io.fabric8.kubernetes.api.model.Pod[\"spec\"]->io.fabric8.kubernetes.api.model.PodSpec[\"containers\"]");
+    }
+
+    @Test
+    void missingObjectIsDisallowedWithStatus() throws Exception {
+        ObjectNode review = AdmissionReviews.review("uid-8", AdmissionReviews.pod("single-container"));
+        ((ObjectNode) review.get("request")).remove("object");
+        assertDisallowed(post("/inject", "application/json", review.toString()), "uid-8",
+                "request.object: missing (expected: the Pod being created)");
+    }
+
+    @Test
+    void invalidOverrideAnnotationIsDisallowedNamingTheAnnotation() throws Exception {
+        ObjectNode pod = (ObjectNode) AdmissionReviews.pod("single-container");
+        ((ObjectNode) pod.get("metadata")).putObject("annotations").put("sidecar.istio.io/proxyCPU", "lots");
+        assertDisallowed(post("/inject", "application/json", AdmissionReviews.review("uid-9", pod).toString()), "uid-9",
+                "metadata.annotations[sidecar.istio.io/proxyCPU]: lots (expected: a Kubernetes quantity like 100m, 2, 128Mi or 1Gi)");
+    }
+
+    @Test
+    void oversizedBodyIs413() throws Exception {
+        // A raw TLS socket announcing a 5 MiB body: the server must refuse from the headers alone,
+        // before reading the body (HTTP clients report the early close as an I/O error instead).
+        SSLContext tls = GeneratedCertificates.sslContextTrusting(Path.of(caBundleFile));
+        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", base.getPort())) {
+            socket.setSoTimeout(5000);
+            String head = "POST /inject HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + (5 * 1024 * 1024) + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertEquals("HTTP/1.1 413 Request Entity Too Large", statusLine);
+        }
+    }
+
+    @Test
+    void dryRunShowsEveryStep() throws Exception {
+        HttpResponse<String> http = post("/inject/dry-run", "application/json",
+                AdmissionReviews.review("uid-11", AdmissionReviews.pod("deployment-owned")).toString());
+        assertEquals(200, http.statusCode());
+        JsonNode trace = PodCodec.JSON.readTree(http.body());
+        assertEquals("uid-11", trace.get("uid").asText());
+        assertEquals("default", trace.get("namespace").asText());
+        assertEquals("reviews", trace.get("pod").get("metadata").get("labels").get("app").asText());
+        assertTrue(trace.get("injected").asBoolean());
+        assertEquals("injection policy is enabled", trace.get("reason").asText());
+        assertTrue(trace.get("renderedSidecar").asText().contains("name: istio-proxy"));
+        assertTrue(trace.get("patch").isArray() && trace.get("patch").size() > 0);
+        assertEquals("uid-11", trace.get("review").get("response").get("uid").asText());
+    }
+
+    private HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        assertFalse(response.body().contains("\tat "), "no stack traces in responses: " + response.body());
+        return response;
+    }
+
+    private static JsonNode responseOf(HttpResponse<String> http) throws Exception {
+        assertEquals(200, http.statusCode(), http.body());
+        return PodCodec.JSON.readTree(http.body()).get("response");
+    }
+
+    private static void assertBadRequest(HttpResponse<String> http, String message) throws Exception {
+        assertEquals(400, http.statusCode(), http.body());
+        JsonNode status = PodCodec.JSON.readTree(http.body());
+        assertEquals("Status", status.get("kind").asText());
+        assertEquals("Failure", status.get("status").asText());
+        assertTrue(status.get("message").asText().startsWith(message), status.get("message").asText());
+    }
+
+    private static void assertDisallowed(HttpResponse<String> http, String uid, String messagePrefix) throws Exception {
+        JsonNode response = responseOf(http);
+        assertEquals(uid, response.get("uid").asText());
+        assertFalse(response.get("allowed").asBoolean());
+        assertEquals(400, response.get("status").get("code").asInt());
+        String message = response.get("status").get("message").asText();
+        assertTrue(message.startsWith(messagePrefix), message);
+    }
+}
