@@ -1,0 +1,39 @@
+package io.qmesh.proxy.cluster;
+
+import io.qmesh.proxy.lb.LoadBalancer;
+
+/**
+ * A cluster ready for the data path: its settings, its endpoints inside a load balancer, and what
+ * Istio's metrics say about its destination.
+ *
+ * @param connectTimeoutMillis     connect_timeout (Istio's default 10 s)
+ * @param maxRequestsPerConnection 0 = unlimited
+ * @param destinationService       e.g. reviews.default.svc.cluster.local, from the Istio cluster name
+ * @param subset                   e.g. v1, or ""
+ */
+public record UpstreamCluster(
+        String name,
+        LbPolicy lbPolicy,
+        long connectTimeoutMillis,
+        int maxRequestsPerConnection,
+        LoadBalancer loadBalancer,
+        String destinationService,
+        String subset) {
+
+    /** The short service name: the first label of the service FQDN. */
+    public String destinationServiceName() {
+        int dot = destinationService.indexOf('.');
+        return dot < 0 ? destinationService : destinationService.substring(0, dot);
+    }
+
+    /** The namespace from the FQDN ({@code name.ns.svc...}), or "". */
+    public String destinationNamespace() {
+        String[] parts = destinationService.split("\\.");
+        return parts.length > 1 ? parts[1] : "";
+    }
+
+    /** Counter name prefix: cluster.&lt;name&gt;. */
+    public String statPrefix() {
+        return "cluster." + name + ".";
+    }
+}

@@ -1,0 +1,31 @@
+package io.qmesh.proxy.filter;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.qmesh.proxy.stats.ResponseFlag;
+
+/** What a filter may do with the request it is handling. Implemented by the HTTP exchange. */
+public interface FilterContext {
+
+    HttpHeaders requestHeaders();
+
+    /** The per-route config for {@code filterName}, or null. */
+    HttpFilterConfig perRouteConfig(String filterName);
+
+    /** Hands the request to the next filter. */
+    void proceed();
+
+    /** Ends the request here with a local reply. */
+    void respondLocally(int status, String body, ResponseFlag flag, boolean grpc, int grpcStatus);
+
+    /** Runs {@code task} on this request's event loop after {@code millis}; cancelled if the downstream goes away. */
+    void schedule(long millis, Runnable task);
+
+    /** Records a response flag (e.g. DI for an injected delay). */
+    void addFlag(ResponseFlag flag);
+
+    /** Marks that a fault applied, which turns off the route's retries and timeout (Istio's documented behaviour). */
+    void markFaultInjected();
+
+    /** A uniformly random int in [0, bound), from the proxy's injected random source. */
+    int random(int bound);
+}

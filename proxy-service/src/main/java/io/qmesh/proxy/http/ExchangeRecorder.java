@@ -1,0 +1,61 @@
+package io.qmesh.proxy.http;
+
+import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.stats.AccessLogEntry;
+import io.qmesh.proxy.stats.RequestLabels;
+import io.qmesh.proxy.stats.ResponseFlag;
+import java.time.Instant;
+
+/** Turns a finished exchange into counters, Istio metrics and an access log line. */
+final class ExchangeRecorder {
+
+    private ExchangeRecorder() {
+    }
+
+    static void record(HttpExchange ex, int status, int flags, long durationNanos, long requestBytes, long responseBytes,
+                       Instant start, String upstreamServiceTime) {
+        DataPlane plane = ex.plane;
+        String prefix = "http." + ex.statPrefix() + ".";
+        plane.stats().inc(prefix + "downstream_rq_total");
+        plane.stats().inc(prefix + "downstream_rq_" + (status / 100) + "xx");
+        for (ResponseFlag f : ResponseFlag.values()) {
+            if ((flags & f.bit()) != 0) {
+                plane.stats().inc(prefix + "rq_response_flag." + f.code());
+            }
+        }
+        double millis = durationNanos / 1_000_000.0;
+        boolean outbound = ex.listener == null || ex.listener.outbound();
+        plane.metrics().record(labels(ex, outbound, status, flags), millis, requestBytes, responseBytes);
+
+        UpstreamCluster cluster = ex.cluster;
+        plane.accessLog().log(new AccessLogEntry(start, ex.methodName(),
+                ex.view == null ? ex.request.uri() : ex.view.pathAndQuery(), "HTTP/1.1", status, flags,
+                requestBytes, responseBytes, durationNanos / 1_000_000, upstreamServiceTime,
+                ex.requestHeader("x-forwarded-for"), ex.requestHeader("user-agent"), ex.requestHeader("x-request-id"),
+                ex.view == null ? null : ex.view.authority(),
+                ex.upstreamEndpoint == null ? null : ex.upstreamEndpoint.hostPort(),
+                cluster == null ? null : cluster.name()));
+    }
+
+    private static RequestLabels labels(HttpExchange ex, boolean outbound, int status, int flags) {
+        DataPlane.LocalWorkload local = ex.plane.workload();
+        UpstreamCluster c = ex.cluster;
+        // Endpoint metadata from EDS: "workload;namespace;app;version;cluster" (Istio's istio.workload).
+        String[] peer = ex.upstreamEndpoint == null || ex.upstreamEndpoint.workload().isEmpty()
+                ? new String[0] : ex.upstreamEndpoint.workload().split(";", -1);
+        String service = c == null ? "unknown" : c.destinationService();
+        if (outbound) {
+            return new RequestLabels("source", local.workload(), local.namespace(), local.app(), local.version(),
+                    part(peer, 0), part(peer, 1).equals("unknown") && c != null ? c.destinationNamespace() : part(peer, 1),
+                    service, c == null ? "unknown" : c.destinationServiceName(), part(peer, 2), part(peer, 3),
+                    "http", Integer.toString(status), ResponseFlag.format(flags), "unknown");
+        }
+        return new RequestLabels("destination", "unknown", "unknown", "unknown", "unknown",
+                local.workload(), local.namespace(), service, c == null ? "unknown" : c.destinationServiceName(),
+                local.app(), local.version(), "http", Integer.toString(status), ResponseFlag.format(flags), "none");
+    }
+
+    private static String part(String[] parts, int i) {
+        return i < parts.length && !parts[i].isEmpty() ? parts[i] : "unknown";
+    }
+}

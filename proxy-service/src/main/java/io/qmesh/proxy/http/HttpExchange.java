@@ -1,0 +1,419 @@
+package io.qmesh.proxy.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.config.FilterChainConfig;
+import io.qmesh.proxy.config.ListenerConfig;
+import io.qmesh.proxy.config.ProxyConfig;
+import io.qmesh.proxy.filter.FilterContext;
+import io.qmesh.proxy.filter.HttpFilter;
+import io.qmesh.proxy.filter.HttpFilterConfig;
+import io.qmesh.proxy.lb.LbEndpoint;
+import io.qmesh.proxy.route.Route;
+import io.qmesh.proxy.route.RouteAction;
+import io.qmesh.proxy.route.RouteTable;
+import io.qmesh.proxy.route.VirtualHost;
+import io.qmesh.proxy.route.WeightedCluster;
+import io.qmesh.proxy.stats.ResponseFlag;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request from arrival to the last byte of its response: resolves the listener and route from
+ * the config generation read at the start, runs the HTTP filters, then performs the route action
+ * (the router's forwarding lives in {@link UpstreamRequest}). Confined to the downstream event loop.
+ * Owns the aggregated request and releases it exactly once in {@link #finish}.
+ */
+final class HttpExchange implements FilterContext {
+
+    final DataPlane plane;
+    final ChannelHandlerContext ctx;
+    private final DownstreamHandler owner;
+    private final String listenerName;
+    final FullHttpRequest request;
+    final ProxyConfig config;
+    final long startNanos;
+    private final Instant startTime = Instant.now();
+    final boolean keepAlive;
+
+    NettyRequestView view;
+    ListenerConfig listener;
+    FilterChainConfig chain;
+    RouteTable table;
+    VirtualHost vhost;
+    Route route;
+    WeightedCluster target;
+    UpstreamCluster cluster;
+    LbEndpoint upstreamEndpoint;
+
+    private List<HttpFilter> filters = List.of();
+    private int filterIndex;
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>(1);
+    private UpstreamRequest upstream;
+    private int flags;
+    private boolean faultInjected;
+    private boolean responseStarted;
+    private boolean done;
+    private int status;
+    private long bytesSent;
+    private String upstreamServiceTime;
+
+    HttpExchange(DataPlane plane, ChannelHandlerContext ctx, DownstreamHandler owner, String listenerName,
+                 FullHttpRequest request) {
+        this.plane = plane;
+        this.ctx = ctx;
+        this.owner = owner;
+        this.listenerName = listenerName;
+        this.request = request;
+        this.config = plane.config().get();
+        this.startNanos = plane.nanoClock().getAsLong();
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    void start() {
+        String uri = request.uri();
+        String authority;
+        String pathAndQuery;
+        int explicitPort = -1;
+        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
+            // Explicit-proxy (absolute-form) request: the target is in the request line.
+            int slash = uri.indexOf('/', 7);
+            authority = slash < 0 ? uri.substring(7) : uri.substring(7, slash);
+            pathAndQuery = slash < 0 ? "/" : uri.substring(slash);
+            explicitPort = portOf(authority, 80);
+        } else {
+            authority = request.headers().get(HttpHeaderNames.HOST);
+            pathAndQuery = uri;
+        }
+        if (authority == null || authority.isEmpty() || !pathAndQuery.startsWith("/")) {
+            respondLocally(400, "missing host or bad request target", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, false, -1);
+            return;
+        }
+        view = new NettyRequestView(request, authority, pathAndQuery, "http");
+        listener = config.listeners().get(listenerName);
+        if (listener == null) {
+            respondLocally(503, "listener draining", ResponseFlag.NO_ROUTE_FOUND, false, -1);
+            return;
+        }
+        int destinationPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
+        if (listener.useOriginalDst()) {
+            int port = explicitPort > 0 ? explicitPort
+                    : destinationPort != listener.port() && listener.port() != 0 ? destinationPort
+                    : portOf(authority, 80);
+            ListenerConfig handOff = config.virtualListenerForPort(port);
+            if (handOff != null) {
+                listener = handOff;
+                destinationPort = port;
+            }
+        }
+        chain = listener.chainFor(destinationPort);
+        table = chain == null || chain.isTcp() ? null : chain.routes(config);
+        vhost = table == null ? null : table.selectVirtualHost(authority);
+        route = vhost == null ? null : vhost.match(view);
+        if (route == null) {
+            plane.stats().inc("http." + statPrefix() + ".no_route");
+            respondLocally(404, "", ResponseFlag.NO_ROUTE_FOUND, false, -1);
+            return;
+        }
+        filters = chain.httpFilters();
+        proceed();
+    }
+
+    static int portOf(String authority, int defaultPort) {
+        int colon = authority.lastIndexOf(':');
+        if (colon < 0 || authority.endsWith("]")) {
+            return defaultPort;
+        }
+        try {
+            return Integer.parseInt(authority.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return defaultPort;
+        }
+    }
+
+    String statPrefix() {
+        return chain == null || chain.statPrefix() == null ? listenerName : chain.statPrefix();
+    }
+
+    // ---- FilterContext ----
+
+    @Override
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
+    @Override
+    public HttpFilterConfig perRouteConfig(String filterName) {
+        if (target != null && target.perFilterConfig().containsKey(filterName)) {
+            return target.perFilterConfig().get(filterName);
+        }
+        return route == null ? null : route.perFilterConfig().get(filterName);
+    }
+
+    @Override
+    public void proceed() {
+        if (done) {
+            return;
+        }
+        if (filterIndex < filters.size()) {
+            filters.get(filterIndex++).onRequest(this);
+            return;
+        }
+        RouteAction action = route.action();
+        if (action instanceof RouteAction.DirectResponse direct) {
+            respond(direct.status(), direct.body(), "text/plain", 0);
+        } else if (action instanceof RouteAction.Redirect redirect) {
+            redirect(redirect);
+        } else {
+            upstream = new UpstreamRequest(this, (RouteAction.Forward) action);
+            upstream.start();
+        }
+    }
+
+    @Override
+    public void respondLocally(int status, String body, ResponseFlag flag, boolean grpc, int grpcStatus) {
+        if (flag != null) {
+            flags |= flag.bit();
+        }
+        if (grpc) {
+            FullHttpResponse response = newResponse(200, "");
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                    .set("grpc-status", grpcStatus).set("grpc-message", body);
+            writeLocal(response);
+        } else {
+            respond(status, body, "text/plain", 0);
+        }
+    }
+
+    @Override
+    public void schedule(long millis, Runnable task) {
+        timers.add(ctx.executor().schedule(() -> {
+            if (!done) {
+                task.run();
+            }
+        }, millis, TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public void addFlag(ResponseFlag flag) {
+        flags |= flag.bit();
+    }
+
+    @Override
+    public void markFaultInjected() {
+        faultInjected = true;
+    }
+
+    boolean faultInjected() {
+        return faultInjected;
+    }
+
+    @Override
+    public int random(int bound) {
+        return plane.random().nextInt(bound);
+    }
+
+    // ---- responses ----
+
+    private void redirect(RouteAction.Redirect r) {
+        String host = r.host() != null ? r.host() : hostWithoutPort();
+        String path = view.path();
+        if (r.path() != null) {
+            path = r.path();
+        } else if (r.prefixRewrite() != null && route.match().path().kind() == io.qmesh.proxy.route.PathMatcher.Kind.PREFIX) {
+            path = r.prefixRewrite() + path.substring(Math.min(path.length(), route.match().path().value().length()));
+        }
+        String query = view.pathAndQuery().length() > view.path().length() && !r.stripQuery()
+                ? view.pathAndQuery().substring(view.path().length()) : "";
+        String scheme = r.scheme() != null ? r.scheme() : "http";
+        String port = r.port() > 0 ? ":" + r.port() : (r.host() == null ? portSuffix() : "");
+        FullHttpResponse response = newResponse(r.status(), "");
+        response.headers().set(HttpHeaderNames.LOCATION, scheme + "://" + host + port + path + query);
+        applyResponseMutations(response.headers());
+        writeLocal(response);
+    }
+
+    private String hostWithoutPort() {
+        String a = view.authority();
+        int colon = a.lastIndexOf(':');
+        return colon > 0 && !a.endsWith("]") ? a.substring(0, colon) : a;
+    }
+
+    private String portSuffix() {
+        String a = view.authority();
+        int colon = a.lastIndexOf(':');
+        return colon > 0 && !a.endsWith("]") ? a.substring(colon) : "";
+    }
+
+    void respond(int code, String body, String contentType, int extraFlags) {
+        flags |= extraFlags;
+        FullHttpResponse response = newResponse(code, body);
+        if (!body.isEmpty()) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        if (route != null) {
+            applyResponseMutations(response.headers());
+        }
+        writeLocal(response);
+    }
+
+    private FullHttpResponse newResponse(int code, String body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
+                body.isEmpty() ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        return response;
+    }
+
+    private void writeLocal(FullHttpResponse response) {
+        if (done) {
+            response.release();
+            return;
+        }
+        if (responseStarted) {
+            // Headers already went out: the only honest signal left is to close the connection.
+            response.release();
+            abortDownstream(null);
+            return;
+        }
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        status = response.status().code();
+        bytesSent += response.content().readableBytes();
+        responseStarted = true;
+        ChannelFuture f = ctx.writeAndFlush(response);
+        finish(f);
+    }
+
+    /** Route, virtual host and route-table response header mutations (most specific first). */
+    void applyResponseMutations(HttpHeaders headers) {
+        if (target != null) {
+            target.responseHeaders().applyTo(headers);
+        }
+        route.responseHeaders().applyTo(headers);
+        vhost.responseHeaders().applyTo(headers);
+        table.responseHeaders().applyTo(headers);
+    }
+
+    /** Sends upstream response headers downstream. */
+    void writeResponseHead(HttpResponse response, long serviceTimeMillis) {
+        HttpHeaders h = response.headers();
+        HopByHop.strip(h);
+        upstreamServiceTime = Long.toString(serviceTimeMillis);
+        h.set("x-envoy-upstream-service-time", upstreamServiceTime);
+        applyResponseMutations(h);
+        if (request.method().equals(HttpMethod.HEAD)) {
+            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        }
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        status = response.status().code();
+        responseStarted = true;
+        ctx.write(response);
+    }
+
+    /** Sends one upstream body part downstream; ownership of {@code content} passes to the channel. */
+    ChannelFuture writeResponseContent(HttpContent content) {
+        bytesSent += content.content().readableBytes();
+        ChannelFuture f = ctx.writeAndFlush(content);
+        if (content instanceof LastHttpContent) {
+            finish(f);
+        }
+        return f;
+    }
+
+    boolean downstreamWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    void onDownstreamWritable() {
+        if (upstream != null) {
+            upstream.onDownstreamWritable();
+        }
+    }
+
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    /** The downstream went away: stop everything, log with DC. */
+    void onDownstreamClosed() {
+        if (done) {
+            return;
+        }
+        flags |= ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.bit();
+        if (upstream != null) {
+            upstream.cancel();
+        }
+        if (!responseStarted) {
+            status = 0;
+        }
+        finish(null);
+    }
+
+    /** A failure after the response started: close the downstream connection. */
+    void abortDownstream(ResponseFlag flag) {
+        if (flag != null) {
+            flags |= flag.bit();
+        }
+        if (done) {
+            return;
+        }
+        finish(null);
+        ctx.close();
+    }
+
+    private void finish(ChannelFuture lastWrite) {
+        if (done) {
+            return;
+        }
+        done = true;
+        for (ScheduledFuture<?> t : timers) {
+            t.cancel(false);
+        }
+        long durationNanos = plane.nanoClock().getAsLong() - startNanos;
+        long requestBytes = request.content().readableBytes();
+        ExchangeRecorder.record(this, status, flags, durationNanos, requestBytes, bytesSent, startTime,
+                upstreamServiceTime);
+        request.release();
+        if (lastWrite != null && !keepAlive) {
+            lastWrite.addListener(ChannelFutureListener.CLOSE);
+        }
+        owner.onExchangeComplete(keepAlive && lastWrite != null);
+    }
+
+    String methodName() {
+        return request.method().name();
+    }
+
+    String requestHeader(String name) {
+        return request.headers().get(name);
+    }
+}

@@ -1,0 +1,453 @@
+package io.qmesh.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.qmesh.proxy.cluster.ConnectionPool;
+import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.lb.LbEndpoint;
+import io.qmesh.proxy.route.HashPolicy;
+import io.qmesh.proxy.route.RetryPolicy;
+import io.qmesh.proxy.route.RouteAction;
+import io.qmesh.proxy.stats.ResponseFlag;
+import io.qmesh.proxy.stats.StatsRegistry;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router's work for one request: pick the weighted cluster, then run attempts (endpoint pick,
+ * pooled connection, request write, streamed response) with Envoy's retry, per-try timeout and
+ * route timeout semantics. Confined to the downstream event loop; the upstream channel is on the
+ * same loop. The upstream is read only as fast as the downstream accepts writes (back-pressure).
+ */
+final class UpstreamRequest implements UpstreamResponseListener {
+
+    private static final String TIMEOUT_HEADER = "x-envoy-upstream-rq-timeout-ms";
+    private static final String NO_HEALTHY = "no healthy upstream";
+    private static final String CONNECT_FAILURE =
+            "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+    private static final String RESET =
+            "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+
+    private final HttpExchange ex;
+    private final RouteAction.Forward forward;
+    private final StatsRegistry stats;
+    private UpstreamCluster cluster;
+    private RetryPolicy policy;
+    private Long hash;
+    private HttpHeaders headerTemplate;
+    private String upstreamUri;
+
+    private final List<LbEndpoint> tried = new ArrayList<>(2);
+    private int retriesUsed;
+    private LbEndpoint endpoint;
+    private Channel channel;
+    private ScheduledFuture<?> perTryTimer;
+    private ScheduledFuture<?> globalTimer;
+    private ScheduledFuture<?> backoffTimer;
+    private long attemptStartNanos;
+    private boolean committed;
+    private boolean discarding;
+    private boolean skippingInformational;
+    private boolean upstreamKeepAlive;
+    private boolean finished;
+
+    UpstreamRequest(HttpExchange ex, RouteAction.Forward forward) {
+        this.ex = ex;
+        this.forward = forward;
+        this.stats = ex.plane.stats();
+    }
+
+    void start() {
+        ex.target = forward.clusters().size() == 1 ? forward.clusters().get(0)
+                : forward.pick(ex.plane.random().nextInt(forward.totalWeight()));
+        cluster = ex.config.clusters().get(ex.target.name());
+        if (cluster == null) {
+            finishLocal(503, "no cluster found", ResponseFlag.NO_CLUSTER_FOUND);
+            return;
+        }
+        ex.cluster = cluster;
+        long timeout = forward.timeoutMillis();
+        String override = ex.request.headers().get(TIMEOUT_HEADER);
+        if (override != null) {
+            try {
+                timeout = Long.parseLong(override.trim());
+            } catch (NumberFormatException ignored) {
+                // Envoy ignores an unparseable override.
+            }
+        }
+        policy = forward.retryPolicy() != null ? forward.retryPolicy()
+                : ex.vhost.retryPolicy() != null ? ex.vhost.retryPolicy() : RetryPolicy.NONE;
+        if (ex.faultInjected()) {
+            // Istio: no retries or timeouts on a route that has faults.
+            timeout = 0;
+            policy = RetryPolicy.NONE;
+        }
+        hash = computeHash();
+        buildRequestTemplate();
+        if (timeout > 0) {
+            globalTimer = ex.ctx.executor().schedule(this::onGlobalTimeout, timeout, TimeUnit.MILLISECONDS);
+        }
+        attempt();
+    }
+
+    private Long computeHash() {
+        for (HashPolicy p : forward.hashPolicies()) {
+            String key = switch (p.kind()) {
+                case HEADER -> ex.view.header(p.name().toLowerCase(java.util.Locale.ROOT));
+                case COOKIE -> cookie(p.name());
+                case SOURCE_IP -> ex.ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                        ? a.getAddress().getHostAddress() : null;
+            };
+            if (key != null) {
+                return io.qmesh.proxy.lb.Hashing.hash64(key);
+            }
+        }
+        return null;
+    }
+
+    private String cookie(String name) {
+        for (String header : ex.request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (String pair : header.split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+                    return pair.substring(eq + 1).trim();
+                }
+            }
+        }
+        return null;
+    }
+
+    private void buildRequestTemplate() {
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        h.add(ex.request.headers());
+        HopByHop.strip(h);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.EXPECT);
+        h.remove(TIMEOUT_HEADER);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, ex.request.content().readableBytes());
+        if (ex.request.content().readableBytes() == 0 && !ex.request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        String authority = forward.hostRewrite() != null ? forward.hostRewrite() : ex.view.authority();
+        h.set(HttpHeaderNames.HOST, authority);
+        if (!h.contains("x-forwarded-proto")) {
+            h.set("x-forwarded-proto", "http");
+        }
+        if (!h.contains("x-request-id")) {
+            h.set("x-request-id", UUID.randomUUID().toString());
+            ex.request.headers().set("x-request-id", h.get("x-request-id"));
+        }
+        ex.table.requestHeaders().applyTo(h);
+        ex.vhost.requestHeaders().applyTo(h);
+        ex.route.requestHeaders().applyTo(h);
+        ex.target.requestHeaders().applyTo(h);
+        headerTemplate = h;
+        upstreamUri = rewritePath(ex.view.pathAndQuery());
+    }
+
+    private String rewritePath(String pathAndQuery) {
+        String path = ex.view.path();
+        String query = pathAndQuery.substring(path.length());
+        if (forward.prefixRewrite() != null
+                && ex.route.match().path().kind() == io.qmesh.proxy.route.PathMatcher.Kind.PREFIX) {
+            String prefix = ex.route.match().path().value();
+            path = forward.prefixRewrite() + path.substring(Math.min(prefix.length(), path.length()));
+            if (path.isEmpty()) {
+                path = "/";
+            }
+        } else if (forward.regexRewrite() != null) {
+            path = forward.regexRewrite().matcher(path).replaceAll(forward.regexSubstitution());
+        }
+        return path + query;
+    }
+
+    private void attempt() {
+        if (finished || ex.isDone()) {
+            return;
+        }
+        stats.inc(cluster.statPrefix() + "upstream_rq_total");
+        endpoint = cluster.loadBalancer().pick(hash, policy.avoidPreviousHosts() ? tried::contains : null,
+                policy.hostSelectionMaxAttempts());
+        if (endpoint == null) {
+            finishLocal(503, NO_HEALTHY, ResponseFlag.NO_HEALTHY_UPSTREAM);
+            return;
+        }
+        tried.add(endpoint);
+        ex.upstreamEndpoint = endpoint;
+        endpoint.counters().activeRequests.incrementAndGet();
+        endpoint.counters().requests.increment();
+        attemptStartNanos = ex.plane.nanoClock().getAsLong();
+        ConnectionPool pool = ex.plane.pools().forLoop(ex.ctx.channel().eventLoop());
+        Channel idle = pool.pollIdle(endpoint.address());
+        if (idle != null) {
+            send(idle);
+            return;
+        }
+        stats.inc(cluster.statPrefix() + "upstream_cx_total");
+        LbEndpoint target = endpoint;
+        pool.connect(target.address(), cluster.connectTimeoutMillis()).addListener((ChannelFuture f) -> {
+            if (target != endpoint || finished || ex.isDone()) {
+                // This attempt was abandoned (timeout, downstream gone) while connecting.
+                if (f.isSuccess()) {
+                    pool.release(target.address(), f.channel());
+                }
+                return;
+            }
+            if (f.isSuccess()) {
+                send(f.channel());
+            } else {
+                onConnectFailure();
+            }
+        });
+    }
+
+    private void send(Channel ch) {
+        channel = ch;
+        discarding = false;
+        skippingInformational = false;
+        UpstreamHandler.of(ch).attach(this);
+        FullHttpRequest copy = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, ex.request.method(), upstreamUri,
+                ex.request.content().retainedDuplicate(), headerTemplate.copy(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        ch.writeAndFlush(copy).addListener(f -> {
+            if (!f.isSuccess() && channel == ch) {
+                onUpstreamClosed(f.cause());
+            }
+        });
+        ch.read();
+        if (policy.perTryTimeoutMillis() > 0) {
+            perTryTimer = ex.ctx.executor().schedule(this::onPerTryTimeout, policy.perTryTimeoutMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onConnectFailure() {
+        stats.inc(cluster.statPrefix() + "upstream_cx_connect_fail");
+        endpoint.counters().connectFailures.increment();
+        endpoint.counters().activeRequests.decrementAndGet();
+        endpoint = null;
+        if (canRetry() && policy.retriableConnectFailure()) {
+            scheduleRetry();
+        } else {
+            finishLocal(503, CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE, exhaustedFlag());
+        }
+    }
+
+    @Override
+    public void onUpstreamMessage(HttpObject msg) {
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(response);
+        }
+        if (msg instanceof HttpContent content) {
+            onResponseContent(content);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+        }
+        if (channel != null && !finished && (discarding || skippingInformational || !committed
+                || ex.downstreamWritable())) {
+            channel.read();
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        int code = response.status().code();
+        if (code >= 100 && code < 200) {
+            // Interim response (we already sent the whole body): skip it and wait for the final one.
+            skippingInformational = true;
+            return;
+        }
+        skippingInformational = false;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        stats.inc(cluster.statPrefix() + "upstream_rq_" + code);
+        stats.inc(cluster.statPrefix() + "upstream_rq_" + (code / 100) + "xx");
+        if (code >= 500) {
+            endpoint.counters().errors.increment();
+        }
+        if (policy.retriableStatus(code) && canRetry()) {
+            discarding = true;
+            return;
+        }
+        if (policy.retriableStatus(code) && policy.numRetries() > 0) {
+            ex.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        }
+        committed = true;
+        long serviceMillis = (ex.plane.nanoClock().getAsLong() - attemptStartNanos) / 1_000_000;
+        ex.writeResponseHead(response, serviceMillis);
+    }
+
+    private void onResponseContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (skippingInformational || discarding) {
+            content.release();
+            if (last && skippingInformational) {
+                skippingInformational = false;
+            } else if (last) {
+                endAttempt(true);
+                scheduleRetry();
+            }
+            return;
+        }
+        if (!committed) {
+            content.release();
+            return;
+        }
+        if (last) {
+            endAttempt(true);
+            finished = true;
+            cancelTimers();
+        }
+        ex.writeResponseContent(content);
+    }
+
+    void onDownstreamWritable() {
+        if (channel != null && committed && !finished) {
+            channel.read();
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (finished || channel == null) {
+            return;
+        }
+        endAttempt(false);
+        if (committed) {
+            finished = true;
+            cancelTimers();
+            ex.abortDownstream(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+            return;
+        }
+        stats.inc(cluster.statPrefix() + "upstream_cx_destroy_remote_with_active_rq");
+        if (canRetry() && policy.retriableReset()) {
+            scheduleRetry();
+        } else {
+            finishLocal(503, RESET, ResponseFlag.UPSTREAM_CONNECTION_TERMINATION, exhaustedFlag());
+        }
+    }
+
+    private void onPerTryTimeout() {
+        if (finished || channel == null || committed) {
+            return;
+        }
+        stats.inc(cluster.statPrefix() + "upstream_rq_per_try_timeout");
+        endAttempt(false);
+        if (canRetry() && (policy.retriableStatus(504) || policy.retriableReset())) {
+            scheduleRetry();
+        } else {
+            finishLocal(504, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        }
+    }
+
+    private void onGlobalTimeout() {
+        if (finished) {
+            return;
+        }
+        stats.inc(cluster.statPrefix() + "upstream_rq_timeout");
+        endAttempt(false);
+        if (committed) {
+            finished = true;
+            cancelTimers();
+            ex.abortDownstream(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        } else {
+            finishLocal(504, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        }
+    }
+
+    /** The downstream closed: abandon the attempt. */
+    void cancel() {
+        if (finished) {
+            return;
+        }
+        endAttempt(false);
+        finished = true;
+        cancelTimers();
+    }
+
+    /**
+     * Ends the current attempt's use of its connection: back to the pool when the response finished
+     * cleanly on a keep-alive connection, otherwise closed.
+     */
+    private void endAttempt(boolean clean) {
+        if (perTryTimer != null) {
+            perTryTimer.cancel(false);
+            perTryTimer = null;
+        }
+        Channel ch = channel;
+        channel = null;
+        LbEndpoint ep = endpoint;
+        endpoint = null;
+        if (ep != null) {
+            ep.counters().activeRequests.decrementAndGet();
+        }
+        if (ch == null) {
+            return;
+        }
+        UpstreamHandler.of(ch).detach();
+        if (clean && upstreamKeepAlive && ch.isActive() && ep != null) {
+            ex.plane.pools().forLoop(ch.eventLoop()).release(ep.address(), ch);
+        } else {
+            ch.close();
+        }
+    }
+
+    private boolean canRetry() {
+        return retriesUsed < policy.numRetries() && !ex.isDone();
+    }
+
+    private ResponseFlag exhaustedFlag() {
+        return policy.numRetries() > 0 && retriesUsed >= policy.numRetries()
+                ? ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED : null;
+    }
+
+    private void scheduleRetry() {
+        retriesUsed++;
+        stats.inc(cluster.statPrefix() + "upstream_rq_retry");
+        long delay = policy.backoffMillis(retriesUsed, ex.plane.random().nextDouble());
+        endpoint = null;
+        backoffTimer = ex.ctx.executor().schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTimers() {
+        if (globalTimer != null) {
+            globalTimer.cancel(false);
+        }
+        if (perTryTimer != null) {
+            perTryTimer.cancel(false);
+        }
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+        }
+    }
+
+    private void finishLocal(int status, String body, ResponseFlag flag) {
+        finishLocal(status, body, flag, null);
+    }
+
+    private void finishLocal(int status, String body, ResponseFlag flag, ResponseFlag extra) {
+        finished = true;
+        cancelTimers();
+        if (extra != null) {
+            ex.addFlag(extra);
+        }
+        ex.respond(status, body, "text/plain", flag.bit());
+    }
+}

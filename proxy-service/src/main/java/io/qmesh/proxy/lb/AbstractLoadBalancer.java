@@ -1,0 +1,42 @@
+package io.qmesh.proxy.lb;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/** Shared host-selection loop: pick, and retry the pick while the endpoint is excluded. */
+abstract class AbstractLoadBalancer implements LoadBalancer {
+
+    protected final List<LbEndpoint> all;
+    protected final List<LbEndpoint> eligible;
+    protected final RandomSource random;
+
+    AbstractLoadBalancer(List<LbEndpoint> endpoints, RandomSource random) {
+        this.all = List.copyOf(endpoints);
+        this.eligible = LoadBalancer.eligible(all);
+        this.random = random;
+    }
+
+    @Override
+    public final LbEndpoint pick(Long hash, Predicate<LbEndpoint> excluded, int maxAttempts) {
+        if (eligible.isEmpty()) {
+            return null;
+        }
+        LbEndpoint chosen = null;
+        for (int attempt = 0; attempt < Math.max(1, maxAttempts); attempt++) {
+            // A different hash per attempt walks to another host on the ring, like Envoy's rehash.
+            Long h = hash == null ? null : (attempt == 0 ? hash : Hashing.mix(hash + attempt));
+            chosen = pickOnce(h);
+            if (excluded == null || !excluded.test(chosen)) {
+                return chosen;
+            }
+        }
+        return chosen;
+    }
+
+    protected abstract LbEndpoint pickOnce(Long hash);
+
+    @Override
+    public List<LbEndpoint> endpoints() {
+        return all;
+    }
+}

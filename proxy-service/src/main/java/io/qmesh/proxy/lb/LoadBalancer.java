@@ -1,0 +1,28 @@
+package io.qmesh.proxy.lb;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Picks an endpoint for one attempt. Implementations are immutable apart from lock-free counters and
+ * are shared by all event loops.
+ */
+public interface LoadBalancer {
+
+    /**
+     * @param hash     the request's consistent-hash key, or null when the route has no hash policy
+     *                 (hash-based balancers then pick at random, as Envoy does)
+     * @param excluded endpoints to avoid (previous-host retry predicate); may be ignored after
+     *                 {@code maxAttempts} unsuccessful selections
+     * @return null when the cluster has no endpoints
+     */
+    LbEndpoint pick(Long hash, Predicate<LbEndpoint> excluded, int maxAttempts);
+
+    List<LbEndpoint> endpoints();
+
+    /** Envoy's healthy panic threshold (50 %): below it, all endpoints are used. */
+    static List<LbEndpoint> eligible(List<LbEndpoint> all) {
+        List<LbEndpoint> healthy = all.stream().filter(LbEndpoint::healthy).toList();
+        return healthy.size() * 2 < all.size() ? all : healthy;
+    }
+}

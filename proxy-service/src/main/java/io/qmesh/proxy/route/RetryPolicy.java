@@ -1,0 +1,61 @@
+package io.qmesh.proxy.route;
+
+import java.util.Set;
+
+/**
+ * Envoy's route.v3.RetryPolicy, translated.
+ *
+ * @param retryOn              the retry_on conditions (5xx, gateway-error, connect-failure, refused-stream,
+ *                             reset, retriable-status-codes, retriable-4xx)
+ * @param perTryTimeoutMillis  0 = no per-try timeout
+ * @param baseIntervalMillis   exponential back-off base (Envoy default 25 ms); max defaults to 10x base
+ * @param avoidPreviousHosts   retry_host_predicate envoy.retry_host_predicates.previous_hosts
+ */
+public record RetryPolicy(
+        Set<String> retryOn,
+        int numRetries,
+        long perTryTimeoutMillis,
+        long baseIntervalMillis,
+        long maxIntervalMillis,
+        Set<Integer> retriableStatusCodes,
+        boolean avoidPreviousHosts,
+        int hostSelectionMaxAttempts) {
+
+    public static final RetryPolicy NONE = new RetryPolicy(Set.of(), 0, 0, 25, 250, Set.of(), false, 1);
+
+    /** Whether an upstream response status warrants a retry. */
+    public boolean retriableStatus(int status) {
+        if (retryOn.contains("5xx") && status >= 500) {
+            return true;
+        }
+        if (retryOn.contains("gateway-error") && (status == 502 || status == 503 || status == 504)) {
+            return true;
+        }
+        if (retryOn.contains("retriable-4xx") && status == 409) {
+            return true;
+        }
+        return retryOn.contains("retriable-status-codes") && retriableStatusCodes.contains(status);
+    }
+
+    /** Whether a failure to connect warrants a retry. */
+    public boolean retriableConnectFailure() {
+        return retryOn.contains("connect-failure") || retryOn.contains("5xx") || retryOn.contains("gateway-error");
+    }
+
+    /** Whether a reset/disconnect before response headers (or a per-try timeout) warrants a retry. */
+    public boolean retriableReset() {
+        return retryOn.contains("reset") || retryOn.contains("5xx") || retryOn.contains("gateway-error");
+    }
+
+    /**
+     * Envoy's fully jittered exponential back-off: a random duration in [0, min(max, base * (2^(n) - 1))].
+     *
+     * @param retryNumber 1 for the first retry
+     * @param random      a value in [0, 1)
+     */
+    public long backoffMillis(int retryNumber, double random) {
+        long ceiling = baseIntervalMillis * ((1L << Math.min(retryNumber, 30)) - 1);
+        ceiling = Math.min(Math.max(ceiling, baseIntervalMillis), maxIntervalMillis);
+        return (long) (random * ceiling);
+    }
+}

@@ -1,0 +1,138 @@
+package io.qmesh.proxy.xds;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.qmesh.proxy.cluster.LbPolicy;
+import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.config.InvalidConfigException;
+import io.qmesh.proxy.lb.LbEndpoint;
+import io.qmesh.proxy.lb.LeastRequestLoadBalancer;
+import io.qmesh.proxy.lb.LoadBalancer;
+import io.qmesh.proxy.lb.MaglevLoadBalancer;
+import io.qmesh.proxy.lb.RandomLoadBalancer;
+import io.qmesh.proxy.lb.RandomSource;
+import io.qmesh.proxy.lb.RingHashLoadBalancer;
+import io.qmesh.proxy.lb.RoundRobinLoadBalancer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Cluster (+ its ClusterLoadAssignment) -> {@link UpstreamCluster} with a ready load balancer.
+ * Endpoint counters are looked up by cluster and address so that they survive config generations.
+ */
+public final class ClusterTranslator {
+
+    /** Istio's default connect timeout. */
+    static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 10_000;
+
+    private final RandomSource random;
+    private final ConcurrentHashMap<String, LbEndpoint.Counters> counters = new ConcurrentHashMap<>();
+
+    public ClusterTranslator(RandomSource random) {
+        this.random = random;
+    }
+
+    /** The EDS name of a cluster: eds_cluster_config.service_name, defaulting to the cluster name. */
+    public static String edsName(Cluster c) {
+        String s = c.getEdsClusterConfig().getServiceName();
+        return s.isEmpty() ? c.getName() : s;
+    }
+
+    public UpstreamCluster translate(Cluster c, ClusterLoadAssignment assignment) throws InvalidConfigException {
+        String field = "clusters[" + c.getName() + "]";
+        if (c.getName().isEmpty()) {
+            throw new InvalidConfigException("clusters[]: name \"\" (expected: a cluster name)");
+        }
+        LbPolicy policy = switch (c.getLbPolicy()) {
+            case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
+            case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
+            case RANDOM -> LbPolicy.RANDOM;
+            case RING_HASH -> LbPolicy.RING_HASH;
+            case MAGLEV -> LbPolicy.MAGLEV;
+            default -> throw new InvalidConfigException(field + ".lb_policy: " + c.getLbPolicy()
+                    + " (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
+        };
+        long connectTimeout = c.hasConnectTimeout()
+                ? Durations.millis(c.getConnectTimeout(), field + ".connect_timeout") : DEFAULT_CONNECT_TIMEOUT_MILLIS;
+        ClusterLoadAssignment cla = switch (c.getType()) {
+            case EDS -> assignment;
+            case STATIC, STRICT_DNS, LOGICAL_DNS -> c.getLoadAssignment();
+            case ORIGINAL_DST -> null; // Passthrough: forwarding to the original destination is not implemented.
+            default -> throw new InvalidConfigException(field + ".type: " + c.getType()
+                    + " (expected: EDS, STATIC, STRICT_DNS, LOGICAL_DNS or ORIGINAL_DST)");
+        };
+        List<LbEndpoint> endpoints = cla == null ? List.of()
+                : endpoints(c.getName(), cla, c.getType() == Cluster.DiscoveryType.EDS
+                        ? "endpoints[" + cla.getClusterName() + "]" : field + ".load_assignment");
+        LoadBalancer lb = switch (policy) {
+            case ROUND_ROBIN -> new RoundRobinLoadBalancer(endpoints, random);
+            case LEAST_REQUEST -> new LeastRequestLoadBalancer(endpoints, random);
+            case RANDOM -> new RandomLoadBalancer(endpoints, random);
+            case RING_HASH -> new RingHashLoadBalancer(endpoints, random,
+                    (int) Math.min(8_388_608, c.getRingHashLbConfig().hasMinimumRingSize()
+                            ? c.getRingHashLbConfig().getMinimumRingSize().getValue() : 1024),
+                    (int) Math.min(8_388_608, c.getRingHashLbConfig().hasMaximumRingSize()
+                            ? c.getRingHashLbConfig().getMaximumRingSize().getValue() : 8_388_608));
+            case MAGLEV -> new MaglevLoadBalancer(endpoints, random, maglevTableSize(c, field));
+        };
+        String[] parts = c.getName().split("\\|", -1);
+        String service = parts.length == 4 && !parts[3].isEmpty() ? parts[3] : c.getName();
+        String subset = parts.length == 4 ? parts[2] : "";
+        int maxPerConnection = c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
+        return new UpstreamCluster(c.getName(), policy, connectTimeout, maxPerConnection, lb, service, subset);
+    }
+
+    private static int maglevTableSize(Cluster c, String field) throws InvalidConfigException {
+        long size = c.getMaglevLbConfig().hasTableSize() ? c.getMaglevLbConfig().getTableSize().getValue() : 65537;
+        if (size < 2 || size > 5_000_011 || !java.math.BigInteger.valueOf(size).isProbablePrime(20)) {
+            throw new InvalidConfigException(field + ".maglev_lb_config.table_size: " + size + " (expected: a prime <= 5000011)");
+        }
+        return (int) size;
+    }
+
+    private List<LbEndpoint> endpoints(String cluster, ClusterLoadAssignment cla, String field)
+            throws InvalidConfigException {
+        List<LbEndpoint> out = new ArrayList<>();
+        for (int i = 0; i < cla.getEndpointsCount(); i++) {
+            var locality = cla.getEndpoints(i);
+            if (locality.getPriority() != 0) {
+                continue; // Only priority 0 is used; failover priorities are not implemented.
+            }
+            for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
+                var e = locality.getLbEndpoints(j);
+                String f = field + ".endpoints[" + i + "].lb_endpoints[" + j + "]";
+                var sa = e.getEndpoint().getAddress().getSocketAddress();
+                if (sa.getAddress().isEmpty() || sa.getPortValue() <= 0 || sa.getPortValue() > 65535) {
+                    throw new InvalidConfigException(f + ".endpoint.address: \"" + sa.getAddress() + ":"
+                            + sa.getPortValue() + "\" (expected: an address and a port 1-65535)");
+                }
+                InetSocketAddress address;
+                try {
+                    // Off the data path: EDS addresses are IPs; DNS clusters resolve here, once per update.
+                    address = new InetSocketAddress(InetAddress.getByName(sa.getAddress()), sa.getPortValue());
+                } catch (UnknownHostException ex) {
+                    throw new InvalidConfigException(f + ".endpoint.address: \"" + sa.getAddress()
+                            + "\" (expected: a resolvable address)");
+                }
+                int weight = e.hasLoadBalancingWeight() ? e.getLoadBalancingWeight().getValue() : 1;
+                if (weight < 1) {
+                    throw new InvalidConfigException(f + ".load_balancing_weight: " + weight + " (expected: >= 1)");
+                }
+                HealthStatus hs = e.getHealthStatus();
+                boolean healthy = hs == HealthStatus.HEALTHY || hs == HealthStatus.UNKNOWN;
+                var istio = e.getMetadata().getFilterMetadataMap().get("istio");
+                String workload = istio == null ? "" : istio.getFieldsMap().getOrDefault("workload",
+                        com.google.protobuf.Value.getDefaultInstance()).getStringValue();
+                String key = cluster + "|" + address;
+                out.add(new LbEndpoint(address, weight, healthy, workload,
+                        counters.computeIfAbsent(key, k -> new LbEndpoint.Counters())));
+            }
+        }
+        return out;
+    }
+}
