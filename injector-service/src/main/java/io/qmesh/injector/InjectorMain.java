@@ -1,5 +1,6 @@
 package io.qmesh.injector;
 
+import io.qmesh.injector.capture.CaptureMain;
 import io.qmesh.injector.certs.CertificateBootstrap;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -17,6 +18,10 @@ public final class InjectorMain {
     }
 
     public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("istio-iptables")) {
+            CaptureMain.main(args);
+            return;
+        }
         CertificateBootstrap.prepareAndPublish();
         Quarkus.run(args);
     }
