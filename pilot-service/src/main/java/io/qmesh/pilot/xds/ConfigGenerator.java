@@ -1,0 +1,18 @@
+package io.qmesh.pilot.xds;
+
+import io.qmesh.pilot.model.MeshSnapshot;
+import io.qmesh.pilot.model.ProxyNode;
+
+/** Runs the four translators for one proxy and checks the result. Pure: same inputs, same output. */
+public final class ConfigGenerator {
+    private ConfigGenerator() {
+    }
+
+    public static ProxyResources generate(MeshSnapshot snapshot, ProxyNode proxy) {
+        return ProxyResources.of(snapshot.version(),
+                ClusterTranslator.translate(snapshot, proxy),
+                EndpointTranslator.translate(snapshot, proxy),
+                ListenerTranslator.translate(snapshot, proxy),
+                RouteTranslator.translate(snapshot, proxy));
+    }
+}

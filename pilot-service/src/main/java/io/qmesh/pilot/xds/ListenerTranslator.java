@@ -1,0 +1,202 @@
+package io.qmesh.pilot.xds;
+
+import com.google.protobuf.BoolValue;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.qmesh.pilot.model.MeshSnapshot;
+import io.qmesh.pilot.model.ProxyNode;
+import io.qmesh.pilot.model.Service;
+import io.qmesh.pilot.model.ServicePort;
+import io.qmesh.pilot.model.WorkloadPort;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * LDS. A sidecar gets {@code virtualOutbound} (15001, original destination, falling back to the
+ * passthrough cluster), one outbound listener per service port ({@code 0.0.0.0_9080}, HTTP through RDS
+ * route config {@code "9080"}, or TCP to the port's only service), and {@code virtualInbound} (15006) with
+ * a filter chain per port of its own workload. A gateway gets one bound listener per Gateway server port.
+ */
+public final class ListenerTranslator {
+    public static final String VIRTUAL_OUTBOUND = "virtualOutbound";
+    public static final String VIRTUAL_INBOUND = "virtualInbound";
+    public static final int OUTBOUND_PORT = 15001;
+    public static final int INBOUND_PORT = 15006;
+    static final String HCM = "envoy.filters.network.http_connection_manager";
+    static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+
+    private ListenerTranslator() {
+    }
+
+    public static List<Listener> translate(MeshSnapshot snapshot, ProxyNode proxy) {
+        List<Listener> out = new ArrayList<>();
+        if (proxy.type() == ProxyNode.Type.ROUTER) {
+            GatewayServers.byPort(snapshot, proxy).keySet().forEach(port ->
+                    out.add(Listener.newBuilder()
+                            .setName("0.0.0.0_" + port)
+                            .setAddress(Protos.address("0.0.0.0", port))
+                            .setTrafficDirection(TrafficDirection.OUTBOUND)
+                            .addFilterChains(FilterChain.newBuilder()
+                                    .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null)))
+                            .build()));
+            return out;
+        }
+        out.add(virtualOutbound());
+        out.addAll(outbound(snapshot));
+        out.add(virtualInbound(proxy));
+        out.sort(Comparator.comparing(Listener::getName));
+        return out;
+    }
+
+    private static Listener virtualOutbound() {
+        return Listener.newBuilder()
+                .setName(VIRTUAL_OUTBOUND)
+                .setAddress(Protos.address("0.0.0.0", OUTBOUND_PORT))
+                .setUseOriginalDst(BoolValue.of(true))
+                .setTrafficDirection(TrafficDirection.OUTBOUND)
+                .addFilterChains(FilterChain.newBuilder()
+                        .setName("virtualOutbound-catchall-tcp")
+                        .addFilters(tcpProxy(ClusterNames.PASSTHROUGH, ClusterNames.PASSTHROUGH)))
+                .build();
+    }
+
+    /** Per-port listeners are reached through 15001's original-destination hand-off, so they do not bind. */
+    private static List<Listener> outbound(MeshSnapshot snapshot) {
+        Map<Integer, List<Service>> byPort = new TreeMap<>();
+        Map<Integer, Boolean> http = new TreeMap<>();
+        for (Service s : snapshot.services()) {
+            for (ServicePort p : s.ports()) {
+                byPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
+                http.merge(p.port(), p.protocol().isHttp(), Boolean::logicalOr);
+            }
+        }
+        List<Listener> out = new ArrayList<>();
+        byPort.forEach((port, services) -> {
+            Filter filter;
+            String name = "0.0.0.0_" + port;
+            if (http.get(port)) {
+                filter = hcm("outbound_" + name, Integer.toString(port), null);
+            } else if (services.size() == 1) {
+                String cluster = ClusterNames.outbound(port, "", services.get(0).hostname());
+                filter = tcpProxy(cluster, cluster);
+            } else {
+                return; // several TCP services share the port and no address tells them apart: passthrough
+            }
+            out.add(Listener.newBuilder()
+                    .setName(name)
+                    .setAddress(Protos.address("0.0.0.0", port))
+                    .setBindToPort(BoolValue.of(false))
+                    .setTrafficDirection(TrafficDirection.OUTBOUND)
+                    .addFilterChains(FilterChain.newBuilder().addFilters(filter))
+                    .build());
+        });
+        return out;
+    }
+
+    private static Listener virtualInbound(ProxyNode proxy) {
+        Listener.Builder b = Listener.newBuilder()
+                .setName(VIRTUAL_INBOUND)
+                .setAddress(Protos.address("0.0.0.0", INBOUND_PORT))
+                .setTrafficDirection(TrafficDirection.INBOUND)
+                .addListenerFilters(ListenerFilter.newBuilder()
+                        .setName("envoy.filters.listener.original_dst")
+                        .setTypedConfig(Protos.any(OriginalDst.getDefaultInstance())));
+        TreeMap<Integer, WorkloadPort> ports = new TreeMap<>();
+        proxy.ports().forEach(p -> ports.putIfAbsent(p.port(), p));
+        for (WorkloadPort p : ports.values()) {
+            String cluster = ClusterNames.inbound(p.port());
+            Filter filter = p.protocol().isHttp()
+                    ? hcm("inbound_0.0.0.0_" + p.port(), null, inboundRoutes(p))
+                    : tcpProxy("inbound_0.0.0.0_" + p.port(), cluster);
+            b.addFilterChains(FilterChain.newBuilder()
+                    .setName("0.0.0.0_" + p.port())
+                    .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(Protos.u32(p.port())))
+                    .addFilters(filter));
+        }
+        b.addFilterChains(FilterChain.newBuilder()
+                .setName("virtualInbound-catchall-tcp")
+                .addFilters(tcpProxy(ClusterNames.INBOUND_PASSTHROUGH, ClusterNames.INBOUND_PASSTHROUGH)));
+        return b.build();
+    }
+
+    /** Inbound routing is trivial (everything to the local app), so it is inline rather than another RDS name. */
+    private static RouteConfiguration inboundRoutes(WorkloadPort p) {
+        String cluster = ClusterNames.inbound(p.port());
+        return RouteConfiguration.newBuilder()
+                .setName(cluster)
+                .setValidateClusters(BoolValue.of(false))
+                .addVirtualHosts(VirtualHost.newBuilder()
+                        .setName("inbound|http|" + p.port())
+                        .addDomains("*")
+                        .addRoutes(Route.newBuilder()
+                                .setName("default")
+                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setRoute(RouteAction.newBuilder().setCluster(cluster).setTimeout(Protos.seconds(0)))))
+                .build();
+    }
+
+    /** An HTTP connection manager with either an RDS name or an inline route configuration. */
+    static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline) {
+        HttpConnectionManager.Builder h = HttpConnectionManager.newBuilder()
+                .setStatPrefix(statPrefix)
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName(HttpRouteBuilder.FAULT_FILTER)
+                        .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.router")
+                        .setTypedConfig(Protos.any(Router.getDefaultInstance())));
+        if (rdsName != null) {
+            h.setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(rdsName));
+        } else {
+            h.setRouteConfig(inline);
+        }
+        return Filter.newBuilder().setName(HCM).setTypedConfig(Protos.any(h.build())).build();
+    }
+
+    private static Filter tcpProxy(String statPrefix, String cluster) {
+        return Filter.newBuilder()
+                .setName(TCP_PROXY)
+                .setTypedConfig(Protos.any(TcpProxy.newBuilder().setStatPrefix(statPrefix).setCluster(cluster).build()))
+                .build();
+    }
+
+    /** The RDS names a listener refers to, for the consistency check. */
+    static List<String> rdsNames(Listener l) {
+        List<String> out = new ArrayList<>();
+        for (FilterChain fc : l.getFilterChainsList()) {
+            for (Filter f : fc.getFiltersList()) {
+                if (f.getName().equals(HCM)) {
+                    try {
+                        HttpConnectionManager h = f.getTypedConfig().unpack(HttpConnectionManager.class);
+                        if (h.hasRds()) {
+                            out.add(h.getRds().getRouteConfigName());
+                        }
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw new IllegalStateException("listener " + l.getName() + " has a malformed HCM", e);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
