@@ -78,6 +78,10 @@ public interface InjectorConfig {
 
         @WithDefault("qmesh-sidecar-injector")
         String webhookConfigurationName();
+
+        /** How often the informer re-checks the caBundle (retries failed patches, picks up a rotated CA). */
+        @WithDefault("60")
+        int resyncSeconds();
     }
 
     interface Resources {

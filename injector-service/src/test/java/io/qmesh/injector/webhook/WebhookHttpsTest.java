@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /** AdmissionReview round trips over real HTTPS, trusting only the injector's generated CA. */
 @QuarkusTest
-@QuarkusTestResource(GeneratedCertificates.class)
+@QuarkusTestResource(value = GeneratedCertificates.class, restrictToAnnotatedClass = true)
 class WebhookHttpsTest {
 
     @TestHTTPResource(value = "/", tls = true)
