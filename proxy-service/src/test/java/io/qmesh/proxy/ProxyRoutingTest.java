@@ -95,6 +95,56 @@ class ProxyRoutingTest {
     }
 
     @Test
+    void adminHealthAndPrometheusEndpoints() throws Exception {
+        assertEquals(200, h.get("http://reviews:9080/metrics-probe").statusCode());
+        String admin = "http://127.0.0.1:" + h.proxy.adminAddress().getPort();
+        assertEquals("LIVE\n", plain(admin + "/ready").body());
+        String dump = plain(admin + "/config_dump").body();
+        assertTrue(dump.contains("\"name\": \"" + V1 + "\"") && dump.contains("\"version_info\": \"r1\""), dump);
+        String clusters = plain(admin + "/clusters").body();
+        assertTrue(clusters.contains(V1 + "::" + v1.address().getAddress().getHostAddress() + ":"
+                + v1.address().getPort() + "::health_flags::healthy"), clusters);
+        assertTrue(plain(admin + "/stats").body().contains("cluster." + V1 + ".upstream_rq_200: "));
+        assertTrue(plain(admin + "/server_info").body().contains("sidecar~127.0.0.1~productpage-v1-abc.default"));
+        assertEquals(200, plain("http://127.0.0.1:" + h.proxy.healthAddress().getPort() + "/healthz/ready").statusCode());
+        String prom = plain("http://127.0.0.1:" + h.proxy.prometheusAddress().getPort() + "/stats/prometheus").body();
+        assertTrue(prom.contains("istio_requests_total{reporter=\"source\",source_workload=\"productpage-v1\","
+                + "source_workload_namespace=\"default\",source_app=\"productpage\",source_version=\"v1\","
+                + "destination_workload=\"reviews-v1\",destination_workload_namespace=\"default\","
+                + "destination_service=\"reviews.default.svc.cluster.local\",destination_service_name=\"reviews\","
+                + "destination_app=\"reviews\",destination_version=\"v1\",request_protocol=\"http\","
+                + "response_code=\"200\",response_flags=\"-\""), prom);
+        assertTrue(prom.contains("istio_request_duration_milliseconds_bucket{"), prom);
+        assertTrue(prom.contains("envoy_cluster_upstream_rq_total{cluster_name=\"" + V1 + "\"}"), prom);
+    }
+
+    static HttpResponse<String> plain(String url) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void smugglingAttemptsGet400AndNeverReachTheUpstream() throws Exception {
+        int before = v1.requests();
+        String[] attacks = {
+            "POST http://reviews:9080/ HTTP/1.1\r\nHost: reviews:9080\r\nContent-Length: 6\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nG",
+            "POST http://reviews:9080/ HTTP/1.1\r\nHost: reviews:9080\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+            "POST http://reviews:9080/ HTTP/1.1\r\nHost: reviews:9080\r\nTransfer-Encoding: chunked\r\n\r\nx\r\n",
+        };
+        for (String attack : attacks) {
+            try (java.net.Socket s = new java.net.Socket(h.outbound().getAddress(), h.outbound().getPort())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(attack.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String reply = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                assertTrue(reply.startsWith("HTTP/1.1 400 "), attack + " -> " + reply);
+            }
+        }
+        assertEquals(before, v1.requests());
+    }
+
+    @Test
     void weightedSplitIsWithinBinomialBounds() throws Exception {
         int n = 1000;
         int toV2 = 0;

@@ -30,6 +30,14 @@ abstract class AbstractLoadBalancer implements LoadBalancer {
                 return chosen;
             }
         }
+        // Every draw hit an excluded host: take the next eligible one that is not excluded, if any.
+        int start = random.nextInt(eligible.size());
+        for (int i = 0; i < eligible.size(); i++) {
+            LbEndpoint e = eligible.get((start + i) % eligible.size());
+            if (!excluded.test(e)) {
+                return e;
+            }
+        }
         return chosen;
     }
 
