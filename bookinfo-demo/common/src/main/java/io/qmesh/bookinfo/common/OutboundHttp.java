@@ -79,7 +79,22 @@ public class OutboundHttp {
      */
     public OutboundResponse get(ServiceEndpoint target, String pathAndQuery, Map<String, String> headers,
             Duration timeout) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(target.uri(pathAndQuery)).GET().timeout(timeout);
+        return send(HttpRequest.newBuilder(target.uri(pathAndQuery)).timeout(timeout), headers);
+    }
+
+    /**
+     * GETs without a timeout of its own: for callers that bound the call from outside, such as
+     * productpage's SmallRye {@code @Timeout}, which interrupts the calling thread (the JDK client then
+     * cancels the exchange).
+     */
+    public OutboundResponse get(ServiceEndpoint target, String pathAndQuery, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(target.uri(pathAndQuery)), headers);
+    }
+
+    private OutboundResponse send(HttpRequest.Builder request, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        request.GET();
         headers.forEach(request::header);
         HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return new OutboundResponse(response.statusCode(), response.body());
