@@ -2,6 +2,7 @@ package io.qmesh.injector;
 
 import io.qmesh.injector.capture.CaptureMain;
 import io.qmesh.injector.certs.CertificateBootstrap;
+import io.qmesh.injector.kubeinject.KubeInjectMain;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -20,6 +21,10 @@ public final class InjectorMain {
     public static void main(String... args) {
         if (args.length > 0 && args[0].equals("istio-iptables")) {
             CaptureMain.main(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("kube-inject")) {
+            KubeInjectMain.main(args);
             return;
         }
         CertificateBootstrap.prepareAndPublish();

@@ -86,6 +86,16 @@ public record MeshConfig(
                 logLevel, nativeSidecars, interceptionMode, value, never, always);
     }
 
+    public MeshConfig withProxyImage(String value) {
+        return new MeshConfig(value, pilotAddress, trustDomain, clusterId, meshId, revision, resources,
+                logLevel, nativeSidecars, interceptionMode, policy, neverInjectSelectors, alwaysInjectSelectors);
+    }
+
+    public MeshConfig withPilotAddress(String value) {
+        return new MeshConfig(proxyImage, value, trustDomain, clusterId, meshId, revision, resources,
+                logLevel, nativeSidecars, interceptionMode, policy, neverInjectSelectors, alwaysInjectSelectors);
+    }
+
     public MeshConfig withInterceptionMode(String value) {
         return new MeshConfig(proxyImage, pilotAddress, trustDomain, clusterId, meshId, revision, resources,
                 logLevel, nativeSidecars, value, policy, neverInjectSelectors, alwaysInjectSelectors);

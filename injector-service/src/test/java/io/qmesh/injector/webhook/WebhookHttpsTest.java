@@ -187,6 +187,22 @@ class WebhookHttpsTest {
         assertEquals("uid-11", trace.get("review").get("response").get("uid").asText());
     }
 
+    @Test
+    void kubeInjectEndpointInjectsMultiDocumentYaml() throws Exception {
+        String input = java.nio.file.Files.readString(Path.of("src/test/resources/kubeinject/workloads.yaml"));
+        HttpResponse<String> http = post("/kube-inject", "application/yaml", input);
+        assertEquals(200, http.statusCode());
+        assertEquals(java.nio.file.Files.readString(Path.of("src/test/resources/kubeinject/workloads.yaml.injected")),
+                http.body());
+    }
+
+    @Test
+    void kubeInjectEndpointRejectsInvalidYamlWith400() throws Exception {
+        HttpResponse<String> http = post("/kube-inject", "application/yaml", "kind: Deployment\nspec: [\n");
+        assertEquals(400, http.statusCode());
+        assertTrue(http.body().startsWith("input is not valid YAML: "), http.body());
+    }
+
     private HttpResponse<String> post(String path, String contentType, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", contentType)
