@@ -24,6 +24,10 @@ public final class ConnectionPools {
         this.maxIdlePerEndpoint = maxIdlePerEndpoint;
     }
 
+    public Class<? extends SocketChannel> socketChannel() {
+        return channelClass;
+    }
+
     public ConnectionPool forLoop(EventLoop loop) {
         ConnectionPool pool = pools.get(loop);
         return pool != null ? pool

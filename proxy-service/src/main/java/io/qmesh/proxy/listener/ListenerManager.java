@@ -9,7 +9,7 @@ import io.qmesh.proxy.config.InvalidConfigException;
 import io.qmesh.proxy.config.ListenerConfig;
 import io.qmesh.proxy.config.ProxyConfig;
 import io.qmesh.proxy.http.DataPlane;
-import io.qmesh.proxy.http.HttpChannelInitializer;
+import io.qmesh.proxy.http.ListenerChannelInitializer;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -86,7 +86,7 @@ public final class ListenerManager {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new HttpChannelInitializer(plane, l.name()));
+                .childHandler(new ListenerChannelInitializer(plane, l.name()));
         ChannelFuture f = b.bind(new InetSocketAddress(l.host(), l.port())).await();
         if (!f.isSuccess()) {
             throw new IllegalStateException(String.valueOf(f.cause().getMessage()), f.cause());

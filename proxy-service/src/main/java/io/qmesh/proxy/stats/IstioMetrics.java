@@ -20,6 +20,38 @@ public final class IstioMetrics {
 
     private final ConcurrentHashMap<RequestLabels, Series> series = new ConcurrentHashMap<>();
 
+    /** istio_tcp_* counters: opened, closed, sent bytes, received bytes. */
+    private static final class TcpSeries {
+        final LongAdder opened = new LongAdder();
+        final LongAdder closed = new LongAdder();
+        final LongAdder sent = new LongAdder();
+        final LongAdder received = new LongAdder();
+    }
+
+    private final ConcurrentHashMap<RequestLabels, TcpSeries> tcp = new ConcurrentHashMap<>();
+
+    private TcpSeries tcp(RequestLabels labels) {
+        TcpSeries s = tcp.get(labels);
+        return s != null ? s : tcp.computeIfAbsent(labels, k -> new TcpSeries());
+    }
+
+    public void tcpOpened(RequestLabels labels) {
+        tcp(labels).opened.increment();
+    }
+
+    public void tcpClosed(RequestLabels labels) {
+        tcp(labels).closed.increment();
+    }
+
+    /** Bytes sent to the downstream (Istio: istio_tcp_sent_bytes_total, from the proxy's point of view). */
+    public void tcpSent(RequestLabels labels, long bytes) {
+        tcp(labels).sent.add(bytes);
+    }
+
+    public void tcpReceived(RequestLabels labels, long bytes) {
+        tcp(labels).received.add(bytes);
+    }
+
     public void record(RequestLabels labels, double durationMillis, long requestBytes, long responseBytes) {
         Series s = series.computeIfAbsent(labels, k -> new Series());
         s.requests.increment();
@@ -50,6 +82,7 @@ public final class IstioMetrics {
         sorted.forEach((labels, s) -> out.append("istio_requests_total").append(labels).append(' ')
                 .append(s.requests.sum()).append('\n'));
         writeHistogram(out, "istio_request_duration_milliseconds", labelsByText, sorted, 0);
+        writeTcp(out);
         writeHistogram(out, "istio_request_bytes", labelsByText, sorted, 1);
         writeHistogram(out, "istio_response_bytes", labelsByText, sorted, 2);
     }
@@ -70,6 +103,21 @@ public final class IstioMetrics {
             out.append(name).append("_sum").append(text).append(' ').append(h.sum()).append('\n');
             out.append(name).append("_count").append(text).append(' ').append(h.count()).append('\n');
         });
+    }
+
+    private void writeTcp(StringBuilder out) {
+        Map<String, TcpSeries> sorted = new TreeMap<>();
+        tcp.forEach((k, v) -> sorted.put(k.renderTcp(), v));
+        String[] names = {"istio_tcp_connections_opened_total", "istio_tcp_connections_closed_total",
+                "istio_tcp_sent_bytes_total", "istio_tcp_received_bytes_total"};
+        for (int i = 0; i < names.length; i++) {
+            out.append("# TYPE ").append(names[i]).append(" counter\n");
+            for (var e : sorted.entrySet()) {
+                TcpSeries s = e.getValue();
+                long v = i == 0 ? s.opened.sum() : i == 1 ? s.closed.sum() : i == 2 ? s.sent.sum() : s.received.sum();
+                out.append(names[i]).append(e.getKey()).append(' ').append(v).append('\n');
+            }
+        }
     }
 
     private static String formatBound(double b) {

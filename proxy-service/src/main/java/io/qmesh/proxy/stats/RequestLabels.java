@@ -46,6 +46,22 @@ public record RequestLabels(
         return sb.append('}').toString();
     }
 
+    /** Labels of istio_tcp_* metrics: the request labels without response_code. */
+    String renderTcp() {
+        StringBuilder sb = new StringBuilder("{");
+        String[] values = values();
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].equals("response_code")) {
+                continue;
+            }
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append(NAMES[i]).append("=\"").append(escape(values[i])).append('"');
+        }
+        return sb.append('}').toString();
+    }
+
     static String escape(String v) {
         if (v == null || v.isEmpty()) {
             return "unknown";

@@ -1,0 +1,56 @@
+package io.qmesh.proxy.http;
+
+import io.netty.channel.ChannelInitializer;
+import io.qmesh.proxy.config.FilterChainConfig;
+import io.qmesh.proxy.config.ListenerConfig;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline of an accepted connection. If the listener's filter chain for the connection's
+ * destination port is a tcp_proxy, the bytes are relayed; otherwise it is the HTTP/1.1 pipeline:
+ * strict decoder, encoder, aggregator (which also answers {@code Expect: 100-continue} and enforces
+ * the body limit with 413), idle timer, and the connection handler.
+ */
+public final class ListenerChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final DataPlane plane;
+    private final String listenerName;
+
+    public ListenerChannelInitializer(DataPlane plane, String listenerName) {
+        this.plane = plane;
+        this.listenerName = listenerName;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ListenerConfig listener = plane.config().get().listeners().get(listenerName);
+        if (listener != null) {
+            int port = ch.localAddress().getPort();
+            ListenerConfig target = listener;
+            if (listener.useOriginalDst() && port != listener.port()) {
+                ListenerConfig handOff = plane.config().get().virtualListenerForPort(port);
+                target = handOff != null ? handOff : listener;
+            }
+            FilterChainConfig chain = target.chainFor(port);
+            if (chain != null && chain.isTcp() && !(target == listener && listener.useOriginalDst())) {
+                ch.pipeline().addLast("tcp", new TcpProxyHandler(plane, chain.tcpCluster(), target.outbound()));
+                return;
+            }
+        }
+        HttpLimits limits = plane.limits();
+        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxInitialLineLength())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
+        ch.pipeline().addLast("decoder", new StrictHttpRequestDecoder(decoderConfig))
+                .addLast("encoder", new HttpResponseEncoder())
+                .addLast("aggregator", new HttpObjectAggregator(limits.maxRequestBodyBytes(), true))
+                .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeoutMillis(), TimeUnit.MILLISECONDS))
+                .addLast("downstream", new DownstreamHandler(plane, listenerName));
+    }
+}
