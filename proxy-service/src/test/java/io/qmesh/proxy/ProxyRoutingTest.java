@@ -60,7 +60,12 @@ class ProxyRoutingTest {
                         .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName(V1).setWeight(UInt32Value.of(80)))
                         .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName(V2).setWeight(UInt32Value.of(20)))))
                 .build();
-        return Mesh.routeConfig(9080, REVIEWS, jason, split, Mesh.prefixRoute("/", V1));
+        Route mirror = Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/mirror"))
+                .setRoute(RouteAction.newBuilder().setCluster(V1).addRequestMirrorPolicies(
+                        RouteAction.RequestMirrorPolicy.newBuilder().setCluster(V2)))
+                .build();
+        return Mesh.routeConfig(9080, REVIEWS, jason, split, mirror, Mesh.prefixRoute("/", V1));
     }
 
     @AfterAll
@@ -84,6 +89,16 @@ class ProxyRoutingTest {
     void shortNameAndHeaderMatchSelectSubset() throws Exception {
         assertEquals("reviews-v2", h.get("http://reviews:9080/", "end-user", "jason").body());
         assertEquals("reviews-v1", h.get("http://reviews:9080/", "end-user", "mike").body());
+    }
+
+    @Test
+    void mirroredRequestsReachTheShadowClusterWithAShadowHost() throws Exception {
+        int before = v2.requests();
+        HttpResponse<String> r = h.get("http://reviews:9080/mirror/1");
+        assertEquals("reviews-v1", r.body(), "the real response comes from the primary cluster");
+        FakeAdsServer.await("shadow request", () -> v2.requests() == before + 1);
+        assertEquals("reviews-shadow:9080", v2.lastHeaders.get("host"));
+        assertEquals("/mirror/1", v2.lastPath);
     }
 
     @Test

@@ -75,7 +75,7 @@ public final class FaultFilterFactory implements HttpFilterFactory {
         return new FaultFilterConfig(delayMillis, delayPpm, status, grpcStatus, abortPpm);
     }
 
-    static int perMillion(FractionalPercent p, String field) throws InvalidConfigException {
+    public static int perMillion(FractionalPercent p, String field) throws InvalidConfigException {
         long scale = switch (p.getDenominator()) {
             case HUNDRED -> 10_000;
             case TEN_THOUSAND -> 100;

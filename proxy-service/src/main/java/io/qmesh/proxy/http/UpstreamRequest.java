@@ -100,10 +100,30 @@ final class UpstreamRequest implements UpstreamResponseListener {
         }
         hash = computeHash();
         buildRequestTemplate();
+        mirror();
         if (timeout > 0) {
             globalTimer = ex.ctx.executor().schedule(this::onGlobalTimeout, timeout, TimeUnit.MILLISECONDS);
         }
         attempt();
+    }
+
+    /** Shadows the request to each mirror cluster (Envoy suffixes the host with -shadow). */
+    private void mirror() {
+        for (io.qmesh.proxy.route.MirrorPolicy m : forward.mirrors()) {
+            UpstreamCluster shadowCluster = ex.config.clusters().get(m.cluster());
+            if (shadowCluster == null || ex.plane.random().nextInt(1_000_000) >= m.perMillion()) {
+                continue;
+            }
+            HttpHeaders h = headerTemplate.copy();
+            String host = h.get(HttpHeaderNames.HOST);
+            int colon = host.lastIndexOf(':');
+            h.set(HttpHeaderNames.HOST, colon > 0 && !host.endsWith("]")
+                    ? host.substring(0, colon) + "-shadow" + host.substring(colon) : host + "-shadow");
+            ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
+                    new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, ex.request.method(), upstreamUri,
+                            ex.request.content().retainedDuplicate(), h,
+                            io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+        }
     }
 
     private Long computeHash() {

@@ -14,7 +14,8 @@ public sealed interface RouteAction {
      */
     record Forward(List<WeightedCluster> clusters, int totalWeight, long timeoutMillis, RetryPolicy retryPolicy,
                    String prefixRewrite, Pattern regexRewrite, String regexSubstitution,
-                   String hostRewrite, List<HashPolicy> hashPolicies) implements RouteAction {
+                   String hostRewrite, List<HashPolicy> hashPolicies, List<MirrorPolicy> mirrors)
+            implements RouteAction {
 
         /** Picks a cluster by weight; {@code random} is in [0, totalWeight). */
         public WeightedCluster pick(int random) {

@@ -11,6 +11,7 @@ import io.qmesh.proxy.filter.HttpFilterConfig;
 import io.qmesh.proxy.filter.HttpFilterFactory;
 import io.qmesh.proxy.filter.HttpFilterRegistry;
 import io.qmesh.proxy.route.HashPolicy;
+import io.qmesh.proxy.route.MirrorPolicy;
 import io.qmesh.proxy.route.HeaderMatcher;
 import io.qmesh.proxy.route.HeaderMutation;
 import io.qmesh.proxy.route.PathMatcher;
@@ -225,9 +226,22 @@ public final class RouteTranslator {
                         + h.getPolicySpecifierCase() + " (expected: header, cookie or connection_properties)");
             });
         }
+        List<MirrorPolicy> mirrors = new ArrayList<>();
+        for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
+            var m = a.getRequestMirrorPolicies(i);
+            String f = field + ".request_mirror_policies[" + i + "]";
+            if (m.getCluster().isEmpty()) {
+                throw new InvalidConfigException(f + ".cluster: \"\" (expected: a cluster name)");
+            }
+            int ppm = m.hasRuntimeFraction()
+                    ? io.qmesh.proxy.filter.FaultFilterFactory.perMillion(m.getRuntimeFraction().getDefaultValue(), f + ".runtime_fraction.default_value")
+                    : 1_000_000;
+            mirrors.add(new MirrorPolicy(m.getCluster(), ppm));
+        }
         return new RouteAction.Forward(List.copyOf(clusters), total, timeout, retry,
                 a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite, substitution,
-                a.getHostRewriteLiteral().isEmpty() ? null : a.getHostRewriteLiteral(), List.copyOf(hashes));
+                a.getHostRewriteLiteral().isEmpty() ? null : a.getHostRewriteLiteral(), List.copyOf(hashes),
+                List.copyOf(mirrors));
     }
 
     static RetryPolicy retryPolicy(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, String field)
