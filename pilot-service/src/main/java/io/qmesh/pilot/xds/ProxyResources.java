@@ -40,6 +40,15 @@ public final class ProxyResources {
         return r;
     }
 
+    /** The same clusters, listeners and routes with new endpoints: an endpoint-only push. */
+    public ProxyResources withEndpoints(long version, List<ClusterLoadAssignment> endpoints) {
+        Map<String, SortedMap<String, Message>> m = new TreeMap<>(byType);
+        m.put(TypeUrls.ENDPOINT, index(endpoints, ClusterLoadAssignment::getClusterName));
+        ProxyResources r = new ProxyResources(version, Collections.unmodifiableMap(m));
+        r.ensureConsistent();
+        return r;
+    }
+
     public long snapshotVersion() {
         return snapshotVersion;
     }

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /** Bookinfo's four services and six workloads, registered the way connecting sidecars register them. */
-final class BookinfoMesh {
-    static final Map<String, ProxyNode> PROXIES = new LinkedHashMap<>();
+public final class BookinfoMesh {
+    public static final Map<String, ProxyNode> PROXIES = new LinkedHashMap<>();
 
     static {
         add("productpage", "v1", "10.0.0.10");
@@ -41,7 +41,7 @@ final class BookinfoMesh {
     private BookinfoMesh() {
     }
 
-    static ProxyNode sidecar(String app, String version, String ip) {
+    public static ProxyNode sidecar(String app, String version, String ip) {
         String pod = app + "-" + version + "-5d8f7c9b4-x2x7k";
         return new ProxyNode("sidecar~" + ip + "~" + pod + ".default~default.svc.cluster.local", ProxyNode.Type.SIDECAR,
                 ip, pod, "default", Map.of("app", app, "version", version),
@@ -53,19 +53,19 @@ final class BookinfoMesh {
     }
 
     /** The registry as the local adapter builds it once every bookinfo sidecar has connected. */
-    static LocalAdapter adapter() {
+    public static LocalAdapter adapter() {
         LocalAdapter adapter = new LocalAdapter(Duration.ofSeconds(30), System::nanoTime, ServiceRegistry.EMPTY);
         PROXIES.values().forEach(adapter::connected);
         return adapter;
     }
 
-    static MeshSnapshot snapshot(long version, List<String> ruleFiles) {
+    public static MeshSnapshot snapshot(long version, List<String> ruleFiles) {
         ServiceRegistry r = adapter().registry();
         return new MeshSnapshot(version, r.services(), r.workloads(), MeshRules.of(rules(ruleFiles)));
     }
 
     /** Applies the files in order: a later object replaces an earlier one of the same kind/namespace/name. */
-    static List<IstioConfig> rules(List<String> files) {
+    public static List<IstioConfig> rules(List<String> files) {
         Map<Object, IstioConfig> out = new LinkedHashMap<>();
         for (String f : files) {
             var docs = RuleCodec.documents(resource("/bookinfo/" + f));
@@ -80,7 +80,7 @@ final class BookinfoMesh {
         return new ArrayList<>(out.values());
     }
 
-    static String resource(String path) {
+    public static String resource(String path) {
         try (var in = BookinfoMesh.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalArgumentException("no resource " + path);

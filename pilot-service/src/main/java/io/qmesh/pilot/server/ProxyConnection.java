@@ -1,0 +1,89 @@
+package io.qmesh.pilot.server;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.stub.StreamObserver;
+import io.qmesh.pilot.model.ProxyNode;
+import io.qmesh.pilot.xds.ProxyResources;
+import io.qmesh.pilot.xds.TypeUrls;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One ADS stream. Per type it remembers what the proxy subscribed to, what was last sent (version,
+ * nonce, resources), what the proxy last ACKed and its last NACK. All methods are called with the
+ * connection's monitor held ({@code synchronized (connection)}), because gRPC's StreamObserver must
+ * not be called concurrently and a push and a request can arrive at the same time.
+ */
+final class ProxyConnection {
+    private static final AtomicLong NONCES = new AtomicLong();
+
+    /** Per-type protocol state, as {@code /debug/syncz} shows it. */
+    static final class TypeState {
+        boolean subscribed;
+        Set<String> names = new TreeSet<>();
+        String sentVersion = "";
+        String sentNonce = "";
+        List<Message> sentResources;
+        String ackedVersion = "";
+        String nackVersion = "";
+        String lastNack = "";
+        long sends;
+    }
+
+    final String streamId;
+    final ProxyNode node;
+    final long connectedAt;
+    private final StreamObserver<DiscoveryResponse> out;
+    private final Map<String, TypeState> types = new LinkedHashMap<>();
+    ProxyResources resources;
+
+    ProxyConnection(String streamId, ProxyNode node, StreamObserver<DiscoveryResponse> out, ProxyResources resources,
+                    long connectedAt) {
+        this.streamId = streamId;
+        this.node = node;
+        this.out = out;
+        this.resources = resources;
+        this.connectedAt = connectedAt;
+        TypeUrls.PUSH_ORDER.forEach(t -> types.put(t, new TypeState()));
+    }
+
+    TypeState state(String typeUrl) {
+        return types.computeIfAbsent(typeUrl, t -> new TypeState());
+    }
+
+    Map<String, TypeState> states() {
+        return types;
+    }
+
+    /** Sends the current resources of {@code typeUrl} for the subscribed names; returns false if unchanged and not forced. */
+    boolean send(String typeUrl, boolean force) {
+        TypeState ts = state(typeUrl);
+        List<Message> selected = resources.select(typeUrl, ts.names);
+        if (!force && selected.equals(ts.sentResources)) {
+            return false;
+        }
+        String version = Long.toString(resources.snapshotVersion());
+        String nonce = Long.toString(NONCES.incrementAndGet(), 36);
+        List<Any> any = new ArrayList<>(selected.size());
+        selected.forEach(m -> any.add(Any.pack(m, "type.googleapis.com")));
+        out.onNext(DiscoveryResponse.newBuilder()
+                .setVersionInfo(version)
+                .setNonce(nonce)
+                .setTypeUrl(typeUrl)
+                .addAllResources(any)
+                .build());
+        ts.sentVersion = version;
+        ts.sentNonce = nonce;
+        ts.sentResources = selected;
+        ts.sends++;
+        return true;
+    }
+}
