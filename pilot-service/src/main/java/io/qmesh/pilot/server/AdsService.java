@@ -10,13 +10,17 @@ import io.qmesh.pilot.adapter.local.LocalAdapter;
 import io.qmesh.pilot.model.MeshSnapshot;
 import io.qmesh.pilot.model.ProxyNode;
 import io.qmesh.pilot.model.RegistryChange;
-import io.qmesh.pilot.xds.ConfigGenerator;
+import io.qmesh.pilot.xds.ConfigCache;
 import io.qmesh.pilot.xds.MeshState;
 import io.qmesh.pilot.xds.ProxyNodes;
 import io.qmesh.pilot.xds.ProxyResources;
 import io.qmesh.pilot.xds.TypeUrls;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +50,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     private final MeshState state;
     private final LocalAdapter local;
     private final LongSupplier wallClock;
+    private final ConfigCache cache = new ConfigCache();
     private final Map<String, ProxyConnection> connections = new ConcurrentHashMap<>();
     private final AtomicLong streams = new AtomicLong();
     private final AtomicLong staleRequests = new AtomicLong();
@@ -106,7 +111,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
             return null;
         }
         MeshSnapshot snapshot = state.current();
-        ProxyConnection conn = new ProxyConnection(streamId, node, out, ConfigGenerator.generate(snapshot, node), wallClock.getAsLong());
+        ProxyConnection conn = new ProxyConnection(streamId, node, out, cache.generate(snapshot, node), wallClock.getAsLong());
         connections.put(streamId, conn);
         // Registration changes the registry, which schedules a push; done outside any connection lock.
         local.connected(node);
@@ -131,7 +136,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
             if (nonce.isEmpty()) {
                 ts.subscribed = true;
                 ts.names = new java.util.TreeSet<>(names);
-                send(conn, type, true);
+                send(conn, type, true, new IdentityHashMap<>());
                 return;
             }
             if (!nonce.equals(ts.sentNonce)) {
@@ -150,7 +155,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
                 boolean added = !ts.names.containsAll(names);
                 ts.names = new java.util.TreeSet<>(names);
                 if (added) {
-                    send(conn, type, false);
+                    send(conn, type, false, new IdentityHashMap<>());
                 }
             }
         }
@@ -162,13 +167,15 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
      */
     public void push(RegistryChange change) {
         MeshSnapshot snapshot = state.rebuild();
+        // Proxies share most resources (the cache hands out the same instances): pack each one once.
+        Map<Message, Any> packed = new IdentityHashMap<>();
         for (ProxyConnection conn : connections.values()) {
             synchronized (conn) {
                 ProxyResources next;
                 try {
                     next = change.endpointsOnly()
-                            ? ConfigGenerator.regenerateEndpoints(conn.resources, snapshot, conn.node)
-                            : ConfigGenerator.generate(snapshot, conn.node);
+                            ? cache.regenerateEndpoints(conn.resources, snapshot)
+                            : cache.generate(snapshot, conn.node);
                 } catch (RuntimeException e) {
                     // Invalid output never replaces working config: the proxy keeps what it has.
                     LOG.log(Level.SEVERE, "not pushing to " + conn.node.id() + ": " + e.getMessage(), e);
@@ -177,16 +184,16 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
                 conn.resources = next;
                 for (String type : TypeUrls.PUSH_ORDER) {
                     if (conn.state(type).subscribed) {
-                        send(conn, type, false);
+                        send(conn, type, false, packed);
                     }
                 }
             }
         }
     }
 
-    private void send(ProxyConnection conn, String type, boolean force) {
+    private void send(ProxyConnection conn, String type, boolean force, Map<Message, Any> packed) {
         try {
-            if (conn.send(type, force)) {
+            if (conn.send(type, force, packed)) {
                 pushesByType.computeIfAbsent(type, t -> new AtomicLong()).incrementAndGet();
             }
         } catch (RuntimeException e) {

@@ -63,8 +63,11 @@ final class ProxyConnection {
         return types;
     }
 
-    /** Sends the current resources of {@code typeUrl} for the subscribed names; returns false if unchanged and not forced. */
-    boolean send(String typeUrl, boolean force) {
+    /**
+     * Sends the current resources of {@code typeUrl} for the subscribed names; returns false if they are
+     * what was last sent and {@code force} is off. {@code packed} caches serialized resources by identity.
+     */
+    boolean send(String typeUrl, boolean force, Map<Message, Any> packed) {
         TypeState ts = state(typeUrl);
         List<Message> selected = resources.select(typeUrl, ts.names);
         if (!force && selected.equals(ts.sentResources)) {
@@ -73,7 +76,7 @@ final class ProxyConnection {
         String version = Long.toString(resources.snapshotVersion());
         String nonce = Long.toString(NONCES.incrementAndGet(), 36);
         List<Any> any = new ArrayList<>(selected.size());
-        selected.forEach(m -> any.add(Any.pack(m, "type.googleapis.com")));
+        selected.forEach(m -> any.add(packed.computeIfAbsent(m, Any::pack)));
         out.onNext(DiscoveryResponse.newBuilder()
                 .setVersionInfo(version)
                 .setNonce(nonce)

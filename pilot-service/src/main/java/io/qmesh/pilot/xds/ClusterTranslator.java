@@ -48,6 +48,14 @@ public final class ClusterTranslator {
     }
 
     public static List<Cluster> translate(MeshSnapshot snapshot, ProxyNode proxy) {
+        List<Cluster> out = new ArrayList<>(shared(snapshot));
+        out.addAll(local(proxy));
+        out.sort(Comparator.comparing(Cluster::getName));
+        return out;
+    }
+
+    /** The clusters every proxy gets from a snapshot: outbound clusters, BlackHole, Passthrough. */
+    static List<Cluster> shared(MeshSnapshot snapshot) {
         List<Cluster> out = new ArrayList<>();
         for (OutboundCluster c : OutboundCluster.all(snapshot)) {
             out.add(outbound(c));
@@ -58,6 +66,12 @@ public final class ClusterTranslator {
                 .setConnectTimeout(Protos.duration(DEFAULT_CONNECT_TIMEOUT))
                 .build());
         out.add(originalDst(ClusterNames.PASSTHROUGH).build());
+        return out;
+    }
+
+    /** The clusters of one sidecar's own workload: inbound passthrough and {@code inbound|port||}. */
+    static List<Cluster> local(ProxyNode proxy) {
+        List<Cluster> out = new ArrayList<>();
         if (proxy.type() == ProxyNode.Type.SIDECAR) {
             out.add(originalDst(ClusterNames.INBOUND_PASSTHROUGH)
                     .setUpstreamBindConfig(BindConfig.newBuilder()
@@ -69,7 +83,6 @@ public final class ClusterTranslator {
                 out.add(inbound(proxy, p));
             }
         }
-        out.sort(Comparator.comparing(Cluster::getName));
         return out;
     }
 
@@ -191,9 +204,9 @@ public final class ClusterTranslator {
     }
 
     /**
-     * The local application behind this sidecar. A static endpoint at the workload's own address works
-     * both with iptables capture (the proxy's uid is exempt) and in explicit-proxy mode (NONE), where
-     * original-destination clusters cannot be used.
+     * The local application behind this sidecar. A static endpoint at the workload's own address with
+     * iptables capture (the proxy's uid is exempt); in explicit-proxy mode (NONE), where the proxy's inbound
+     * listener holds the workload address, the app's own address ({@code APP_ADDRESS}).
      */
     private static Cluster inbound(ProxyNode proxy, WorkloadPort port) {
         String name = ClusterNames.inbound(port.port());
@@ -204,7 +217,7 @@ public final class ClusterTranslator {
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
                         .setClusterName(name)
                         .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
-                                .setEndpoint(Endpoint.newBuilder().setAddress(Protos.address(proxy.ip(), port.port()))))))
+                                .setEndpoint(Endpoint.newBuilder().setAddress(Protos.address(proxy.inboundEndpointAddress(), port.port()))))))
                 .setCircuitBreakers(UNLIMITED_BREAKERS)
                 .build();
     }

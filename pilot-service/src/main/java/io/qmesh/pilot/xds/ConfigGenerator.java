@@ -15,9 +15,4 @@ public final class ConfigGenerator {
                 ListenerTranslator.translate(snapshot, proxy),
                 RouteTranslator.translate(snapshot, proxy));
     }
-
-    /** Only EDS, for a change that moved endpoints but no service, port or rule. */
-    public static ProxyResources regenerateEndpoints(ProxyResources previous, MeshSnapshot snapshot, ProxyNode proxy) {
-        return previous.withEndpoints(snapshot.version(), EndpointTranslator.translate(snapshot, proxy));
-    }
 }

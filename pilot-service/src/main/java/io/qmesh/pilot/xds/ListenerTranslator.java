@@ -26,6 +26,7 @@ import io.qmesh.pilot.model.ServicePort;
 import io.qmesh.pilot.model.WorkloadPort;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,12 @@ import java.util.TreeMap;
  * passthrough cluster), one outbound listener per service port ({@code 0.0.0.0_9080}, HTTP through RDS
  * route config {@code "9080"}, or TCP to the port's only service), and {@code virtualInbound} (15006) with
  * a filter chain per port of its own workload. A gateway gets one bound listener per Gateway server port.
+ *
+ * <p>Explicit-proxy mode ({@code INTERCEPTION_MODE=NONE}, several "pods" on one host): nothing is captured,
+ * so bound listeners use the proxy's own address instead of the wildcard, {@code virtualOutbound} is the
+ * app's HTTP proxy, and instead of {@code virtualInbound} each workload port gets a listener
+ * {@code <ip>_<port>} on the workload address itself (as Istio does for uncaptured Sidecar ingress), whose
+ * inbound cluster delivers to the app's own address.
  */
 public final class ListenerTranslator {
     public static final String VIRTUAL_OUTBOUND = "virtualOutbound";
@@ -49,22 +56,52 @@ public final class ListenerTranslator {
     }
 
     public static List<Listener> translate(MeshSnapshot snapshot, ProxyNode proxy) {
-        List<Listener> out = new ArrayList<>();
         if (proxy.type() == ProxyNode.Type.ROUTER) {
-            GatewayServers.byPort(snapshot, proxy).keySet().forEach(port ->
-                    out.add(Listener.newBuilder()
-                            .setName("0.0.0.0_" + port)
-                            .setAddress(Protos.address("0.0.0.0", port))
-                            .setTrafficDirection(TrafficDirection.OUTBOUND)
-                            .addFilterChains(FilterChain.newBuilder()
-                                    .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null)))
-                            .build()));
-            return out;
+            return gateway(snapshot, proxy);
         }
+        return forSidecar(sidecarShared(snapshot), proxy);
+    }
+
+    /**
+     * One sidecar's listeners from the shared ones: plus {@code virtualInbound}, or in explicit-proxy mode
+     * {@code virtualOutbound} rebound to the proxy's address plus the per-port inbound listeners.
+     */
+    public static List<Listener> forSidecar(List<Listener> shared, ProxyNode proxy) {
+        List<Listener> out = new ArrayList<>(shared.size() + 2);
+        if (proxy.explicitProxy()) {
+            for (Listener l : shared) {
+                out.add(l.getName().equals(VIRTUAL_OUTBOUND)
+                        ? l.toBuilder().setAddress(Protos.address(proxy.listenerAddress(), OUTBOUND_PORT)).build()
+                        : l);
+            }
+            out.addAll(explicitInbound(proxy));
+        } else {
+            out.addAll(shared);
+            out.add(virtualInbound(proxy));
+        }
+        out.sort(Comparator.comparing(Listener::getName));
+        return out;
+    }
+
+    /** A gateway's listeners: one per port of the Gateway servers that select it. */
+    static List<Listener> gateway(MeshSnapshot snapshot, ProxyNode proxy) {
+        List<Listener> out = new ArrayList<>();
+        GatewayServers.byPort(snapshot, proxy).keySet().forEach(port ->
+                out.add(Listener.newBuilder()
+                        .setName("0.0.0.0_" + port)
+                        .setAddress(Protos.address(proxy.listenerAddress(), port))
+                        .setTrafficDirection(TrafficDirection.OUTBOUND)
+                        .addFilterChains(FilterChain.newBuilder()
+                                .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null)))
+                        .build()));
+        return out;
+    }
+
+    /** The listeners every sidecar gets from a snapshot: virtualOutbound and the per-port outbound ones. */
+    static List<Listener> sidecarShared(MeshSnapshot snapshot) {
+        List<Listener> out = new ArrayList<>();
         out.add(virtualOutbound());
         out.addAll(outbound(snapshot));
-        out.add(virtualInbound(proxy));
-        out.sort(Comparator.comparing(Listener::getName));
         return out;
     }
 
@@ -113,7 +150,7 @@ public final class ListenerTranslator {
         return out;
     }
 
-    private static Listener virtualInbound(ProxyNode proxy) {
+    static Listener virtualInbound(ProxyNode proxy) {
         Listener.Builder b = Listener.newBuilder()
                 .setName(VIRTUAL_INBOUND)
                 .setAddress(Protos.address("0.0.0.0", INBOUND_PORT))
@@ -121,22 +158,43 @@ public final class ListenerTranslator {
                 .addListenerFilters(ListenerFilter.newBuilder()
                         .setName("envoy.filters.listener.original_dst")
                         .setTypedConfig(Protos.any(OriginalDst.getDefaultInstance())));
-        TreeMap<Integer, WorkloadPort> ports = new TreeMap<>();
-        proxy.ports().forEach(p -> ports.putIfAbsent(p.port(), p));
-        for (WorkloadPort p : ports.values()) {
-            String cluster = ClusterNames.inbound(p.port());
-            Filter filter = p.protocol().isHttp()
-                    ? hcm("inbound_0.0.0.0_" + p.port(), null, inboundRoutes(p))
-                    : tcpProxy("inbound_0.0.0.0_" + p.port(), cluster);
+        for (WorkloadPort p : inboundPorts(proxy)) {
             b.addFilterChains(FilterChain.newBuilder()
                     .setName("0.0.0.0_" + p.port())
                     .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(Protos.u32(p.port())))
-                    .addFilters(filter));
+                    .addFilters(inboundFilter(p)));
         }
         b.addFilterChains(FilterChain.newBuilder()
                 .setName("virtualInbound-catchall-tcp")
                 .addFilters(tcpProxy(ClusterNames.INBOUND_PASSTHROUGH, ClusterNames.INBOUND_PASSTHROUGH)));
         return b.build();
+    }
+
+    /** Explicit-proxy mode: one bound listener per workload port, on the workload address. */
+    static List<Listener> explicitInbound(ProxyNode proxy) {
+        List<Listener> out = new ArrayList<>();
+        for (WorkloadPort p : inboundPorts(proxy)) {
+            out.add(Listener.newBuilder()
+                    .setName(proxy.ip() + "_" + p.port())
+                    .setAddress(Protos.address(proxy.ip(), p.port()))
+                    .setTrafficDirection(TrafficDirection.INBOUND)
+                    .addFilterChains(FilterChain.newBuilder().setName("0.0.0.0_" + p.port()).addFilters(inboundFilter(p)))
+                    .build());
+        }
+        return out;
+    }
+
+    private static Collection<WorkloadPort> inboundPorts(ProxyNode proxy) {
+        TreeMap<Integer, WorkloadPort> ports = new TreeMap<>();
+        proxy.ports().forEach(p -> ports.putIfAbsent(p.port(), p));
+        return ports.values();
+    }
+
+    /** The inbound side of one workload port: HTTP to the local app through an inline route, or TCP. */
+    private static Filter inboundFilter(WorkloadPort p) {
+        return p.protocol().isHttp()
+                ? hcm("inbound_0.0.0.0_" + p.port(), null, inboundRoutes(p))
+                : tcpProxy("inbound_0.0.0.0_" + p.port(), ClusterNames.inbound(p.port()));
     }
 
     /** Inbound routing is trivial (everything to the local app), so it is inline rather than another RDS name. */

@@ -59,7 +59,8 @@ public final class ProxyNodes {
             throw new IllegalArgumentException("node.metadata.INTERCEPTION_MODE: \"" + mode + "\" (expected: REDIRECT, TPROXY or NONE)");
         }
         return new ProxyNode(id, type, ip, pod, namespace, labels, podPorts(text(meta, "POD_PORTS", "")),
-                text(meta, "SERVICE_ACCOUNT", ""), text(meta, "WORKLOAD_NAME", ""), interception);
+                text(meta, "SERVICE_ACCOUNT", ""), text(meta, "WORKLOAD_NAME", ""), interception,
+                text(meta, "APP_ADDRESS", ""));
     }
 
     /** {@code [{"name":"http","containerPort":9080,"protocol":"TCP"}]} as a JSON string, as Istio sends it. */

@@ -40,6 +40,10 @@ class GoldenTest {
         MeshSnapshot snapshot = BookinfoMesh.snapshot(1, files);
 
         ProxyResources resources = ConfigGenerator.generate(snapshot, proxy);
+        ProxyResources cached = new ConfigCache().generate(snapshot, proxy);
+        for (String type : TypeUrls.PUSH_ORDER) {
+            assertEquals(resources.resources(type), cached.resources(type), "the push cache must not change the output");
+        }
 
         Map<String, String> outputs = Map.of(
                 "clusters", ResourcePrinter.toYaml(resources.resources(TypeUrls.CLUSTER).values()),

@@ -126,7 +126,8 @@ class TrafficSimulationTest {
                         .putFields("POD_PORTS", Value.newBuilder()
                                 .setStringValue("[{\"name\":\"http\",\"containerPort\":9080,\"protocol\":\"TCP\"}]").build())
                         .putFields("SERVICE_ACCOUNT", Value.newBuilder().setStringValue("bookinfo-reviews").build())
-                        .putFields("INTERCEPTION_MODE", Value.newBuilder().setStringValue("NONE").build()))
+                        .putFields("INTERCEPTION_MODE", Value.newBuilder().setStringValue("NONE").build())
+                        .putFields("APP_ADDRESS", Value.newBuilder().setStringValue("127.0.0.9").build()))
                 .build();
 
         ProxyNode p = ProxyNodes.fromEnvoy(node);
@@ -136,6 +137,7 @@ class TrafficSimulationTest {
         assertEquals("reviews", p.serviceName());
         assertEquals(9080, p.ports().get(0).port());
         assertEquals(ProxyNode.InterceptionMode.NONE, p.interceptionMode());
+        assertEquals("127.0.0.9", p.appAddress());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> ProxyNodes.fromEnvoy(Node.newBuilder().setId("envoy-1").build()));
         assertEquals("node.id: \"envoy-1\" (expected: <sidecar|router>~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local)", bad.getMessage());

@@ -1,0 +1,97 @@
+package io.qmesh.pilot.xds;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.qmesh.pilot.model.MeshSnapshot;
+import io.qmesh.pilot.model.ProxyNode;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Memoizes, per snapshot, the parts of proxy config that do not depend on the individual proxy: the
+ * outbound clusters, all endpoints, the shared sidecar listeners, and route configurations per
+ * (proxy type, namespace, labels), since a route configuration depends only on those. With a thousand
+ * sidecars a push then translates the mesh once instead of a thousand times.
+ *
+ * <p>Resources equal to the previous snapshot's are replaced by the previous instances ("interned"),
+ * so the per-proxy "did this change?" comparison in the push is mostly an identity check, and a
+ * serialized form can be shared across proxies. Results are identical to {@link ConfigGenerator#generate}
+ * without a cache: the golden tests pin that. Methods are synchronized; pushes run on one thread and
+ * new streams are rare, so there is no contention worth avoiding.
+ */
+public final class ConfigCache {
+    private long version = -1;
+    private Map<String, Message> previous = new HashMap<>();
+    private Map<String, Message> pool = new HashMap<>();
+    private List<Cluster> clusters;
+    private List<ClusterLoadAssignment> endpoints;
+    private List<Listener> sidecarListeners;
+    private final Map<List<Object>, List<RouteConfiguration>> routes = new HashMap<>();
+    private final Map<List<Object>, List<Listener>> gatewayListeners = new HashMap<>();
+
+    /** Everything one proxy is sent, equal to {@code ConfigGenerator.generate(snapshot, proxy)}. */
+    public synchronized ProxyResources generate(MeshSnapshot snapshot, ProxyNode proxy) {
+        if (snapshot.version() < version) {
+            // A stream opened with the snapshot of just before a push: serve it without evicting the newer one.
+            return ConfigGenerator.generate(snapshot, proxy);
+        }
+        at(snapshot);
+        List<Cluster> cds = new ArrayList<>(clusters);
+        cds.addAll(ClusterTranslator.local(proxy));
+        cds.sort(Comparator.comparing(Cluster::getName));
+        List<Listener> lds;
+        if (proxy.type() == ProxyNode.Type.ROUTER) {
+            lds = gatewayListeners.computeIfAbsent(List.of(proxy.namespace(), proxy.labels(), proxy.listenerAddress()),
+                    k -> intern("LDS|" + k, ListenerTranslator.gateway(snapshot, proxy), Listener::getName));
+        } else {
+            lds = ListenerTranslator.forSidecar(sidecarListeners, proxy);
+        }
+        List<RouteConfiguration> rds = routes.computeIfAbsent(List.of(proxy.type(), proxy.namespace(), proxy.labels()),
+                k -> intern("RDS|" + k, RouteTranslator.translate(snapshot, proxy), RouteConfiguration::getName));
+        return ProxyResources.of(snapshot.version(), cds, endpoints, lds, rds);
+    }
+
+    /** The same config with only EDS regenerated, for an endpoint-only change. */
+    public synchronized ProxyResources regenerateEndpoints(ProxyResources previousConfig, MeshSnapshot snapshot) {
+        if (snapshot.version() < version) {
+            return previousConfig.withEndpoints(snapshot.version(), EndpointTranslator.translate(snapshot, null));
+        }
+        at(snapshot);
+        return previousConfig.withEndpoints(snapshot.version(), endpoints);
+    }
+
+    private void at(MeshSnapshot snapshot) {
+        if (snapshot.version() == version) {
+            return;
+        }
+        version = snapshot.version();
+        previous = pool;
+        pool = new HashMap<>();
+        routes.clear();
+        gatewayListeners.clear();
+        clusters = intern("CDS", ClusterTranslator.shared(snapshot), Cluster::getName);
+        endpoints = intern("EDS", EndpointTranslator.translate(snapshot, null), ClusterLoadAssignment::getClusterName);
+        sidecarListeners = intern("LDS", ListenerTranslator.sidecarShared(snapshot), Listener::getName);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Message> List<T> intern(String scope, List<T> fresh, Function<T, String> name) {
+        List<T> out = new ArrayList<>(fresh.size());
+        for (T m : fresh) {
+            String key = scope + "|" + name.apply(m);
+            Message old = previous.get(key);
+            T chosen = old != null && old.equals(m) ? (T) old : m;
+            pool.put(key, chosen);
+            out.add(chosen);
+        }
+        return List.copyOf(out);
+    }
+}
