@@ -1,11 +1,14 @@
 package io.qmesh.injector.inject;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.qmesh.injector.config.MeshConfig;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +23,26 @@ import java.util.function.Function;
  */
 public final class Injector {
 
+    /** Keys in insertion order (not sorted) and nulls kept: the shape Istio writes and tools read. */
+    private static final ObjectMapper STATUS_JSON = new ObjectMapper();
+
+    /** Distinct rendered fragments remembered; one per workload shape is typical. */
+    private static final int FRAGMENT_CACHE_SIZE = 256;
+
     private final MeshConfig config;
     private final SidecarTemplate template;
+    /**
+     * Rendered fragment text -> parsed YAML tree. Pods of one workload render the same text and
+     * YAML parsing is the costliest step of an injection, so it is memoized; a tree is never
+     * handed out, only converted into a fresh Pod, so callers cannot change a cached entry.
+     */
+    private final Map<String, JsonNode> parsedFragments = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, JsonNode> eldest) {
+                    return size() > FRAGMENT_CACHE_SIZE;
+                }
+            });
 
     public Injector(MeshConfig config, SidecarTemplate template) {
         this.config = Objects.requireNonNull(config, "config");
@@ -54,7 +75,12 @@ public final class Injector {
 
     private Pod parseFragment(String rendered) {
         try {
-            return PodCodec.YAML.readValue(rendered, Pod.class);
+            JsonNode tree = parsedFragments.get(rendered);
+            if (tree == null) {
+                tree = PodCodec.YAML.readTree(rendered);
+                parsedFragments.put(rendered, tree);
+            }
+            return PodCodec.JSON.treeToValue(tree, Pod.class);
         } catch (JsonProcessingException e) {
             throw new InjectionException("sidecar template " + template.source()
                     + " rendered invalid YAML: " + e.getOriginalMessage(), e);
@@ -71,8 +97,7 @@ public final class Injector {
         status.put("imagePullSecrets", names(spec.getImagePullSecrets(), LocalObjectReference::getName));
         status.put("revision", config.revision());
         try {
-            // Insertion order, not sorted: this is the order Istio writes and tools read.
-            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(status);
+            return STATUS_JSON.writeValueAsString(status);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

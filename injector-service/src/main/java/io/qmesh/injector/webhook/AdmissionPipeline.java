@@ -2,6 +2,7 @@ package io.qmesh.injector.webhook;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -15,7 +16,6 @@ import io.qmesh.injector.inject.InjectionResult;
 import io.qmesh.injector.inject.Injector;
 import io.qmesh.injector.inject.JsonPatches;
 import io.qmesh.injector.inject.PodCodec;
-import jakarta.json.JsonArray;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.jboss.logging.Logger;
@@ -60,16 +60,16 @@ public final class AdmissionPipeline {
             LOG.debugf("[%s] step 3/6 %s: %s", uid, result.injected() ? "injected" : "skipped", result.reason());
 
             // Step 4: the JSON Patch from the pod as received to the injected pod.
-            JsonArray patch = result.injected()
+            ArrayNode patch = result.injected()
                     ? JsonPatches.diff(podJson, PodCodec.toTree(result.pod()))
-                    : jakarta.json.Json.createArrayBuilder().build();
+                    : PodCodec.JSON.createArrayNode();
             LOG.debugf("[%s] step 4/6 computed JSON Patch with %d operations", uid, patch.size());
 
             // Step 5: the AdmissionResponse.
             AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid).withAllowed(true);
             if (!patch.isEmpty()) {
                 response.withPatchType("JSONPatch")
-                        .withPatch(Base64.getEncoder().encodeToString(patch.toString().getBytes(StandardCharsets.UTF_8)));
+                        .withPatch(Base64.getEncoder().encodeToString(PodCodec.toJson(patch).getBytes(StandardCharsets.UTF_8)));
             }
             LOG.debugf("[%s] step 5/6 built AdmissionResponse allowed=true patch=%s", uid, !patch.isEmpty());
 
@@ -77,7 +77,7 @@ public final class AdmissionPipeline {
             AdmissionReview review = wrap(response.build());
             LOG.debugf("[%s] step 6/6 wrapped AdmissionReview", uid);
             return new AdmissionTrace(uid, namespace, podJson, result.injected(), result.reason(),
-                    result.renderedSidecar(), readTree(patch.toString()), review);
+                    result.renderedSidecar(), patch, review);
         } catch (BadAdmissionRequest | InjectionException e) {
             LOG.debugf("[%s] rejected: %s", uid, e.getMessage());
             return rejected(uid, 400, e.getMessage());
@@ -160,14 +160,6 @@ public final class AdmissionPipeline {
     private static String podName(JsonNode pod) {
         JsonNode meta = pod.path("metadata");
         return meta.hasNonNull("name") ? meta.get("name").asText() : meta.path("generateName").asText("") + "*";
-    }
-
-    private static JsonNode readTree(String json) {
-        try {
-            return PodCodec.JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String firstLine(String message) {

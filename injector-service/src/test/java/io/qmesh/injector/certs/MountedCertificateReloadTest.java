@@ -48,7 +48,7 @@ class MountedCertificateReloadTest {
         MountedCertificates.writeBundle(dir, rotated);
         X509Certificate second = Tls.parse(rotated.certificatePem());
 
-        assertTrue(Tls.eventually(Duration.ofSeconds(15), () -> {
+        assertTrue(Tls.eventually(Duration.ofSeconds(30), () -> {
             try {
                 return second.equals(Tls.servedCertificate(base.getPort()));
             } catch (Exception e) {

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.qmesh.injector.config.LabelSelectorExpression;
 import io.qmesh.injector.config.MeshConfig;
-import jakarta.json.JsonArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +63,15 @@ class GoldenInjectionTest {
         assertEquals(actual, PodCodec.toYaml(injector.inject(InjectionRequest.of(pod, null)).pod()));
 
         // The JSON Patch the webhook sends, applied to the input, produces the golden.
-        JsonArray patch = JsonPatches.diff(input, PodCodec.toTree(result.pod()));
-        assertEquals(PodCodec.YAML.readTree(golden.toFile()), JsonPatches.apply(input, patch));
+        ArrayNode patch = JsonPatches.diff(input, PodCodec.toTree(result.pod()));
+        // Injection only adds: a replace or remove would mean decoding and re-encoding the pod
+        // changed something it already had (an int read back as a long, a dropped field).
+        for (JsonNode op : patch) {
+            assertEquals("add", op.get("op").asText(), () -> "unexpected operation " + op + " in " + patch);
+        }
+        JsonNode patched = JsonPatches.apply(input, patch);
+        JsonNode expected = PodCodec.YAML.readTree(golden.toFile());
+        assertEquals(expected, patched, () -> "patched input differs from the golden: " + JsonPatches.diff(expected, patched));
 
         // Idempotent: injecting the injected pod changes nothing.
         InjectionResult again = injector.inject(InjectionRequest.of(result.pod(), null));

@@ -39,10 +39,13 @@ public class GeneratedCertificates implements QuarkusTestResourceLifecycleManage
     public void stop() {
     }
 
-    /** An HTTP client that trusts only the CA in {@code caFile} (hostname verification stays on). */
+    /**
+     * An HTTP client that trusts only the CA in {@code caFile} (hostname verification stays on). The
+     * connect timeout covers the TLS handshake and is generous for a loaded 2-core build machine.
+     */
     public static HttpClient clientTrusting(Path caFile, HttpClient.Version version) {
         return HttpClient.newBuilder().version(version).sslContext(sslContextTrusting(caFile))
-                .connectTimeout(Duration.ofSeconds(5)).build();
+                .connectTimeout(Duration.ofSeconds(20)).build();
     }
 
     /** A TLS context that trusts only the CA in {@code caFile}. */

@@ -36,7 +36,8 @@ public final class Tls {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] {lookOnly}, null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
-            socket.setSoTimeout(5000);
+            // Generous: a first handshake on a freshly started JVM is slow on a loaded 2-core machine.
+            socket.setSoTimeout(20_000);
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
         }
