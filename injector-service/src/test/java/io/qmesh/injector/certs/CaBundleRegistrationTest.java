@@ -1,10 +1,11 @@
 package io.qmesh.injector.certs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.qmesh.injector.inject.PodCodec;
 import io.qmesh.injector.testing.GeneratedCertificates;
 import io.qmesh.injector.testing.Tls;
 import io.quarkus.test.junit.QuarkusTest;
@@ -12,6 +13,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,22 +79,11 @@ class CaBundleRegistrationTest {
                 .allMatch(w -> expected.equals(w.getClientConfig().getCaBundle()));
     }
 
-    /** Two webhooks, as Istio installs them: namespace-label selection and pod-label opt-in. */
-    static MutatingWebhookConfiguration webhookConfiguration() {
-        return new MutatingWebhookConfigurationBuilder()
-                .withNewMetadata().withName(NAME).endMetadata()
-                .addNewWebhook()
-                    .withName("namespace.sidecar-injector.qmesh.io")
-                    .withNewClientConfig().withNewService().withName("qmesh-injector").withNamespace("qmesh-system")
-                        .withPath("/inject").withPort(443).endService().endClientConfig()
-                    .withAdmissionReviewVersions("v1").withSideEffects("None").withFailurePolicy("Fail")
-                .endWebhook()
-                .addNewWebhook()
-                    .withName("object.sidecar-injector.qmesh.io")
-                    .withNewClientConfig().withNewService().withName("qmesh-injector").withNamespace("qmesh-system")
-                        .withPath("/inject").withPort(443).endService().endClientConfig()
-                    .withAdmissionReviewVersions("v1").withSideEffects("None").withFailurePolicy("Fail")
-                .endWebhook()
-                .build();
+    /** The shipped manifest (two webhooks, as Istio installs them), which carries no caBundle. */
+    static MutatingWebhookConfiguration webhookConfiguration() throws IOException {
+        MutatingWebhookConfiguration config = PodCodec.YAML.readValue(
+                Path.of("kubernetes/mutating-webhook-configuration.yaml").toFile(), MutatingWebhookConfiguration.class);
+        assertEquals(NAME, config.getMetadata().getName());
+        return config;
     }
 }
