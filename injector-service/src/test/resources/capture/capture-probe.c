@@ -6,6 +6,9 @@
  *                                           address is SO_ORIGINAL_DST (the pre-REDIRECT destination)
  *                                           or "none" when the connection was not redirected
  *                                           (the original destination is the local address)
+ *   capture-probe tserver <port> <tag>      the same with IP_TRANSPARENT, as a TPROXY listener: it
+ *                                           accepts connections to any address, and the original
+ *                                           destination is the local address of the connection
  *   capture-probe client <ip> <port> [id]   optionally become uid/gid <id>, GET http://<ip>:<port>/
  *                                           and print the response body
  */
@@ -19,10 +22,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int serve(int port, const char *tag) {
+static int serve(int port, const char *tag, int transparent) {
     int listener = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (transparent && setsockopt(listener, SOL_IP, IP_TRANSPARENT, &one, sizeof one) != 0) {
+        fprintf(stderr, "IP_TRANSPARENT: %s\n", strerror(errno));
+        return 1;
+    }
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
     if (bind(listener, (struct sockaddr *) &addr, sizeof addr) != 0 || listen(listener, 16) != 0) {
         fprintf(stderr, "listen on %d: %s\n", port, strerror(errno));
@@ -45,7 +52,12 @@ static int serve(int port, const char *tag) {
         getsockname(conn, (struct sockaddr *) &local, &local_length);
         /* Conntrack knows every connection; only a redirected one has an original destination
            different from the address it was accepted on. */
-        if (getsockopt(conn, SOL_IP, SO_ORIGINAL_DST, &original, &length) == 0
+        if (transparent) {
+            /* TPROXY does not rewrite the packet: the socket keeps the address the client dialled. */
+            char ip[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &local.sin_addr, ip, sizeof ip);
+            snprintf(where, sizeof where, "%s:%d", ip, ntohs(local.sin_port));
+        } else if (getsockopt(conn, SOL_IP, SO_ORIGINAL_DST, &original, &length) == 0
                 && (original.sin_addr.s_addr != local.sin_addr.s_addr || original.sin_port != local.sin_port)) {
             char ip[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, &original.sin_addr, ip, sizeof ip);
@@ -92,12 +104,12 @@ static int call(const char *ip, int port, const char *id) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 4 && strcmp(argv[1], "server") == 0) {
-        return serve(atoi(argv[2]), argv[3]);
+    if (argc == 4 && (strcmp(argv[1], "server") == 0 || strcmp(argv[1], "tserver") == 0)) {
+        return serve(atoi(argv[2]), argv[3], strcmp(argv[1], "tserver") == 0);
     }
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "client") == 0) {
         return call(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
     }
-    fprintf(stderr, "usage: capture-probe server <port> <tag> | client <ip> <port> [uid]\n");
+    fprintf(stderr, "usage: capture-probe server|tserver <port> <tag> | client <ip> <port> [uid]\n");
     return 2;
 }

@@ -19,15 +19,19 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Two namespaces joined by a veth pair: "pod" (198.51.100.1) gets the rules, with a listener on
  * 15001 standing in for the sidecar's outbound listener and one on 15006 for the inbound one;
- * "remote" (198.51.100.2 and .3) runs the real servers. All traffic stays inside these two
- * namespaces. A small C probe reports SO_ORIGINAL_DST, so a captured connection shows where it
- * was going and an uncaptured one reaches the real server.
+ * "remote" (198.51.100.2 and .3) runs the real servers. A third namespace, "tproxy"
+ * (203.0.113.1, its own veth pair to "remote"), gets the TPROXY rules and a transparent listener
+ * on 15006. All traffic stays inside these namespaces. A small C probe reports SO_ORIGINAL_DST
+ * (REDIRECT) or the accepted socket's local address (TPROXY), so a captured connection shows where
+ * it was going and an uncaptured one reaches the real server.
  */
 class CaptureNamespaceTest {
 
     static final String POD_IP = "198.51.100.1";
     static final String REMOTE_IP = "198.51.100.2";
     static final String EXCLUDED_REMOTE_IP = "198.51.100.3";
+    static final String TPROXY_POD_IP = "203.0.113.1";
+    static final String TPROXY_REMOTE_IP = "203.0.113.2";
 
     static final String NS_POD = "qmesh-inj-" + ProcessHandle.current().pid() + "-pod";
     static final String NS_REMOTE = "qmesh-inj-" + ProcessHandle.current().pid() + "-remote";
@@ -124,13 +128,29 @@ class CaptureNamespaceTest {
     }
 
     @Test
-    void tproxyRulesAreAcceptedByTheKernelAndRemovedOnReinstall() {
+    void tproxyCapturesInboundKeepingTheDestinationAndIsReplacedOnReinstall() throws Exception {
+        // A second "pod" namespace, joined to "remote" by its own veth pair and subnet.
         must(HOST, "ip", "netns", "add", NS_TPROXY);
+        must(HOST, "ip", "-n", NS_TPROXY, "link", "add", "qveth-tp", "type", "veth", "peer", "name", "qveth-tpr",
+                "netns", NS_REMOTE);
+        must(HOST, "ip", "-n", NS_TPROXY, "addr", "add", TPROXY_POD_IP + "/24", "dev", "qveth-tp");
+        must(HOST, "ip", "-n", NS_REMOTE, "addr", "add", TPROXY_REMOTE_IP + "/24", "dev", "qveth-tpr");
+        must(HOST, "ip", "-n", NS_TPROXY, "link", "set", "lo", "up");
+        must(HOST, "ip", "-n", NS_TPROXY, "link", "set", "qveth-tp", "up");
+        must(HOST, "ip", "-n", NS_REMOTE, "link", "set", "qveth-tpr", "up");
+        server(NS_TPROXY, 15006, "inbound-tproxy", "tserver");
+        server(NS_TPROXY, 8080, "app", "server");
+        server(NS_TPROXY, 15021, "health", "server");
+
         IptablesInstaller installer = new IptablesInstaller(inNamespace(NS_TPROXY));
         List<String> tproxyArgs = new ArrayList<>(ARGS);
         tproxyArgs.set(tproxyArgs.indexOf("REDIRECT"), "TPROXY");
         installer.install(CaptureConfig.parse(tproxyArgs));
         installer.install(CaptureConfig.parse(tproxyArgs));
+
+        // Captured by the transparent listener on 15006, which sees the address the client dialled.
+        assertEquals("inbound-tproxy original=" + TPROXY_POD_IP + ":8080", call(NS_REMOTE, TPROXY_POD_IP, 8080, null));
+        assertEquals("health original=none", call(NS_REMOTE, TPROXY_POD_IP, 15021, null));
         String mangle = rules(NS_TPROXY, "mangle");
         assertTrue(mangle.contains("-A ISTIO_TPROXY ! -d 127.0.0.1/32 -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff"), mangle);
         assertEquals(1, mangle.lines().filter(l -> l.equals("-A PREROUTING -p tcp -j ISTIO_INBOUND")).count(), mangle);
@@ -161,7 +181,12 @@ class CaptureNamespaceTest {
     }
 
     static void server(String ns, int port, String tag) throws Exception {
-        Process process = new ProcessBuilder("ip", "netns", "exec", ns, PROBE, "server", String.valueOf(port), tag)
+        server(ns, port, tag, "server");
+    }
+
+    /** Starts the probe in {@code mode} "server" or "tserver" (transparent, for TPROXY). */
+    static void server(String ns, int port, String tag, String mode) throws Exception {
+        Process process = new ProcessBuilder("ip", "netns", "exec", ns, PROBE, mode, String.valueOf(port), tag)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         SERVERS.add(process);
         String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
