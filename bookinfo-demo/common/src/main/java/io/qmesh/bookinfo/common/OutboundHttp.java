@@ -37,7 +37,9 @@ public class OutboundHttp {
                 // HTTP/1.1 only: the JDK would otherwise try an h2c upgrade on every new connection.
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER);
-        proxy.ifPresent(address -> builder.proxy(ProxySelector.of(address)));
+        // Without the setting: no proxy at all, not the JVM's default selector (http.proxyHost & co.),
+        // so a machine-wide proxy meant for downloads never carries service-to-service calls.
+        builder.proxy(proxy.map(ProxySelector::of).orElse(HttpClient.Builder.NO_PROXY));
         this.client = builder.build();
     }
 

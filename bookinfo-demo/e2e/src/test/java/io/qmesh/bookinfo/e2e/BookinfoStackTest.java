@@ -33,7 +33,7 @@ class BookinfoStackTest {
     private static final List<Workload> WORKLOADS = new ArrayList<>();
     private static final Map<String, Workload> BY_NAME = new HashMap<>();
     private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+            .proxy(HttpClient.Builder.NO_PROXY).followRedirects(HttpClient.Redirect.NEVER).build();
     private static RoutingProxy mesh;
     private static Thread killOnExit;
 

@@ -46,7 +46,8 @@ final class RoutingProxy implements AutoCloseable {
     private final Map<String, List<Backend>> services = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> next = new ConcurrentHashMap<>();
     private final List<Routed> routed = new CopyOnWriteArrayList<>();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .proxy(HttpClient.Builder.NO_PROXY).build();
     private final ExecutorService threads = Executors.newFixedThreadPool(8);
     private final HttpServer server;
 

@@ -44,6 +44,8 @@ class ReviewsV3Test {
             FakeRatings.ratings.answer(200, FakeRatings.ISTIO_RATINGS);
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(millis >= 2400 && millis < 5000, "answered after " + millis + " ms");
+        // The upper bound only has to tell v3's 2.5 s from v2's 10 s; it is loose because the
+        // first request of a test JVM on a loaded 2-core machine can take seconds by itself.
+        assertTrue(millis >= 2400 && millis < 9000, "answered after " + millis + " ms");
     }
 }
