@@ -60,7 +60,7 @@ public final class ProxyServer implements AutoCloseable {
         this.boss = transport.newGroup(1, "qmesh-accept");
         this.workers = transport.newGroup(settings.workerThreads(), "qmesh-io");
         DataPlane plane = new DataPlane(config, stats, metrics, accessLog, random, System::nanoTime,
-                new ConnectionPools(transport.socketChannel(), UpstreamHandler::newPipeline, 256), settings.limits(),
+                new ConnectionPools(transport.socketChannel(), UpstreamHandler.pipelines(), 256), settings.limits(),
                 new DataPlane.LocalWorkload(orUnknown(bootstrap.metadataString("WORKLOAD_NAME"), bootstrap.podName()),
                         bootstrap.namespace(), orUnknown(bootstrap.label("app"), "unknown"),
                         orUnknown(bootstrap.label("version"), "unknown")));

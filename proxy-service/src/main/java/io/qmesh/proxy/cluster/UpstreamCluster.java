@@ -10,6 +10,7 @@ import io.qmesh.proxy.lb.LoadBalancer;
  * @param maxRequestsPerConnection 0 = unlimited
  * @param destinationService       e.g. reviews.default.svc.cluster.local, from the Istio cluster name
  * @param subset                   e.g. v1, or ""
+ * @param protocol                 HTTP/1.1 or HTTP/2 (h2c) towards the endpoints
  */
 public record UpstreamCluster(
         String name,
@@ -18,7 +19,8 @@ public record UpstreamCluster(
         int maxRequestsPerConnection,
         LoadBalancer loadBalancer,
         String destinationService,
-        String subset) {
+        String subset,
+        UpstreamProtocol protocol) {
 
     /** The short service name: the first label of the service FQDN. */
     public String destinationServiceName() {

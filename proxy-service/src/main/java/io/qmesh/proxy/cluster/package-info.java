@@ -1,2 +1,2 @@
-/** Upstream clusters as the data path sees them, and the per-event-loop HTTP/1.1 connection pools. */
+/** Upstream clusters as the data path sees them, and the per-event-loop connection pools (HTTP/1.1 connections, HTTP/2 streams on shared connections). */
 package io.qmesh.proxy.cluster;

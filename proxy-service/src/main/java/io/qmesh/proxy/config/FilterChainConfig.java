@@ -3,6 +3,7 @@ package io.qmesh.proxy.config;
 import io.qmesh.proxy.filter.HttpFilter;
 import io.qmesh.proxy.route.RouteTable;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One filter chain: either an HTTP connection manager (routes + HTTP filters) or a TCP proxy.
@@ -12,6 +13,8 @@ import java.util.List;
  * @param inlineRoutes    an inline route_config, or null
  * @param httpFilters     HTTP filter instances in order (created from their configs at the edge); the router is last
  * @param tcpCluster      the tcp_proxy cluster when this is a TCP chain, else null
+ * @param upgradeTypes    the HCM's enabled upgrade_configs (lower case, e.g. websocket): requests asking
+ *                        for another upgrade get 403, as Envoy answers
  */
 public record FilterChainConfig(
         String name,
@@ -20,7 +23,14 @@ public record FilterChainConfig(
         String routeConfigName,
         RouteTableRef inlineRoutes,
         List<HttpFilter> httpFilters,
-        String tcpCluster) {
+        String tcpCluster,
+        Set<String> upgradeTypes) {
+
+    /** A chain that allows no protocol upgrade. */
+    public FilterChainConfig(String name, int destinationPort, String statPrefix, String routeConfigName,
+                             RouteTableRef inlineRoutes, List<HttpFilter> httpFilters, String tcpCluster) {
+        this(name, destinationPort, statPrefix, routeConfigName, inlineRoutes, httpFilters, tcpCluster, Set.of());
+    }
 
     public boolean isTcp() {
         return tcpCluster != null;

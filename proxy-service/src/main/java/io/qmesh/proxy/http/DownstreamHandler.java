@@ -1,6 +1,9 @@
 package io.qmesh.proxy.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -115,6 +118,31 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         } else if (ctx.channel().isActive()) {
             ctx.read();
         }
+    }
+
+    /**
+     * The upstream answered 101 and the 101 is written: from here the connection is a byte tunnel to
+     * {@code upstream} (WebSocket and other upgrades). Both HTTP codecs leave their pipelines; the
+     * decoders go last, so bytes they already hold go on into the tunnel rather than being lost.
+     */
+    void onUpgraded(Channel upstream) {
+        current = null;
+        closing = true;
+        releaseQueued();
+        Channel downstream = ctx.channel();
+        ChannelPipeline down = ctx.pipeline();
+        down.remove("encoder");
+        down.remove("aggregator");
+        if (down.get("upgrade") != null) {
+            down.remove("upgrade");
+        }
+        down.replace(this, "tunnel", new ByteRelay(upstream, n -> { }));
+        ChannelPipeline up = upstream.pipeline();
+        up.replace(UpstreamHandler.class, "tunnel", new ByteRelay(downstream, n -> { }));
+        up.remove(HttpClientCodec.class);
+        down.remove("decoder");
+        downstream.read();
+        upstream.read();
     }
 
     @Override

@@ -29,7 +29,7 @@ final class ExchangeRecorder {
 
         UpstreamCluster cluster = ex.cluster;
         plane.accessLog().log(new AccessLogEntry(start, ex.methodName(),
-                ex.view == null ? ex.request.uri() : ex.view.pathAndQuery(), "HTTP/1.1", status, flags,
+                ex.view == null ? ex.request.uri() : ex.view.pathAndQuery(), ex.protocol(), status, flags,
                 requestBytes, responseBytes, durationNanos / 1_000_000, upstreamServiceTime,
                 ex.requestHeader("x-forwarded-for"), ex.requestHeader("user-agent"), ex.requestHeader("x-request-id"),
                 ex.view == null ? null : ex.view.authority(),
@@ -48,11 +48,17 @@ final class ExchangeRecorder {
             return new RequestLabels("source", local.workload(), local.namespace(), local.app(), local.version(),
                     part(peer, 0), part(peer, 1).equals("unknown") && c != null ? c.destinationNamespace() : part(peer, 1),
                     service, c == null ? "unknown" : c.destinationServiceName(), part(peer, 2), part(peer, 3),
-                    "http", Integer.toString(status), ResponseFlag.format(flags), "unknown");
+                    requestProtocol(ex), Integer.toString(status), ResponseFlag.format(flags), "unknown");
         }
         return new RequestLabels("destination", "unknown", "unknown", "unknown", "unknown",
                 local.workload(), local.namespace(), service, c == null ? "unknown" : c.destinationServiceName(),
-                local.app(), local.version(), "http", Integer.toString(status), ResponseFlag.format(flags), "none");
+                local.app(), local.version(), requestProtocol(ex), Integer.toString(status), ResponseFlag.format(flags), "none");
+    }
+
+    /** Istio's request_protocol: grpc for gRPC requests, else http. */
+    private static String requestProtocol(HttpExchange ex) {
+        String type = ex.requestHeader("content-type");
+        return type != null && type.startsWith("application/grpc") ? "grpc" : "http";
     }
 
     private static String part(String[] parts, int i) {

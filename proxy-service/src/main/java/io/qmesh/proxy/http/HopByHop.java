@@ -1,9 +1,15 @@
 package io.qmesh.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 
-/** Hop-by-hop headers (RFC 9110 7.6.1) are per connection and must not be forwarded. */
+/**
+ * Hop-by-hop headers (RFC 9110 7.6.1) are per connection and must not be forwarded. Netty's HTTP/2
+ * to HTTP/1.x conversion adds {@code x-http2-*} headers (stream id, scheme, ...) that are per stream:
+ * they go too.
+ */
 final class HopByHop {
 
     private HopByHop() {
@@ -28,5 +34,16 @@ final class HopByHop {
         h.remove(HttpHeaderNames.TE);
         h.remove(HttpHeaderNames.TRAILER);
         h.remove(HttpHeaderNames.UPGRADE);
+        h.remove(io.netty.handler.codec.http2.Http2CodecUtil.HTTP_UPGRADE_SETTINGS_HEADER);
+        for (HttpConversionUtil.ExtensionHeaderNames ext : HttpConversionUtil.ExtensionHeaderNames.values()) {
+            h.remove(ext.text());
+        }
+    }
+
+    /** Whether a request asks for a protocol upgrade (RFC 9110 7.8): {@code Upgrade} listed in {@code Connection}. */
+    static String upgradeRequested(HttpHeaders h) {
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
+        return upgrade != null && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                ? upgrade.trim().toLowerCase(java.util.Locale.ROOT) : null;
     }
 }

@@ -1,6 +1,7 @@
 package io.qmesh.proxy.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.config.FilterChainConfig;
@@ -78,6 +80,10 @@ final class HttpExchange implements FilterContext {
     private int status;
     private long bytesSent;
     private String upstreamServiceTime;
+    /** The Upgrade this request asks for and the chain allows (e.g. websocket), or null. */
+    String upgradeType;
+    /** Set by the router when the upstream answered 101: the connection the tunnel continues on. */
+    Channel tunnelTo;
 
     HttpExchange(DataPlane plane, ChannelHandlerContext ctx, DownstreamHandler owner, String listenerName,
                  FullHttpRequest request) {
@@ -136,6 +142,16 @@ final class HttpExchange implements FilterContext {
             plane.stats().inc("http." + statPrefix() + ".no_route");
             respondLocally(404, "", ResponseFlag.NO_ROUTE_FOUND, false, -1);
             return;
+        }
+        String upgrade = HopByHop.upgradeRequested(request.headers());
+        if (upgrade != null && !upgrade.equals("h2c")) {
+            // Envoy: an upgrade the connection manager's upgrade_configs do not enable gets 403.
+            if (!chain.upgradeTypes().contains(upgrade)) {
+                plane.stats().inc("http." + statPrefix() + ".downstream_rq_upgrade_failed");
+                respondLocally(403, "", null, false, -1);
+                return;
+            }
+            upgradeType = upgrade;
         }
         filters = chain.httpFilters();
         proceed();
@@ -317,17 +333,31 @@ final class HttpExchange implements FilterContext {
         table.responseHeaders().applyTo(headers);
     }
 
+    /** Whether this request arrived as an HTTP/2 stream. */
+    boolean downstreamHttp2() {
+        return ctx.channel() instanceof Http2StreamChannel;
+    }
+
+    String protocol() {
+        return downstreamHttp2() ? "HTTP/2" : "HTTP/1.1";
+    }
+
     /** Sends upstream response headers downstream. */
     void writeResponseHead(HttpResponse response, long serviceTimeMillis) {
         HttpHeaders h = response.headers();
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
         HopByHop.strip(h);
+        if (response.status().code() == 101 && upgradeType != null) {
+            // The switch itself is what these hop-by-hop headers say: they stay on a 101.
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         upstreamServiceTime = Long.toString(serviceTimeMillis);
         h.set("x-envoy-upstream-service-time", upstreamServiceTime);
         applyResponseMutations(h);
         if (request.method().equals(HttpMethod.HEAD)) {
             h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         }
-        if (!keepAlive) {
+        if (!keepAlive && response.status().code() != 101) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -404,6 +434,10 @@ final class HttpExchange implements FilterContext {
         ExchangeRecorder.record(this, status, flags, durationNanos, requestBytes, bytesSent, startTime,
                 upstreamServiceTime);
         request.release();
+        if (tunnelTo != null) {
+            owner.onUpgraded(tunnelTo);
+            return;
+        }
         if (lastWrite != null && !keepAlive) {
             lastWrite.addListener(ChannelFutureListener.CLOSE);
         }

@@ -1,6 +1,7 @@
 package io.qmesh.proxy.http;
 
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.qmesh.proxy.config.FilterChainConfig;
 import io.qmesh.proxy.config.ListenerConfig;
 import io.netty.channel.socket.SocketChannel;
@@ -13,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pipeline of an accepted connection. If the listener's filter chain for the connection's
  * destination port is a tcp_proxy, the bytes are relayed; otherwise it is the HTTP/1.1 pipeline:
- * strict decoder, encoder, aggregator (which also answers {@code Expect: 100-continue} and enforces
- * the body limit with 413), idle timer, and the connection handler.
+ * strict decoder, encoder, h2c upgrade, aggregator (which also answers {@code Expect: 100-continue}
+ * and enforces the body limit with 413), idle timer, and the connection handler. A preface detector in
+ * front swaps in HTTP/2 when the client starts with the HTTP/2 preface ({@link DownstreamHttp2}).
  */
 public final class ListenerChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -42,13 +44,20 @@ public final class ListenerChannelInitializer extends ChannelInitializer<SocketC
                 return;
             }
         }
+        httpPipeline(ch.pipeline(), plane, listenerName);
+    }
+
+    /** The HTTP handlers of a downstream connection (HTTP/1.1, switching to HTTP/2 on the preface or h2c). */
+    static void httpPipeline(ChannelPipeline pipeline, DataPlane plane, String listenerName) {
         HttpLimits limits = plane.limits();
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxInitialLineLength())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
-        ch.pipeline().addLast("decoder", new StrictHttpRequestDecoder(decoderConfig))
+        pipeline.addLast("detect", DownstreamHttp2.detector(plane, listenerName))
+                .addLast("decoder", new StrictHttpRequestDecoder(decoderConfig))
                 .addLast("encoder", new HttpResponseEncoder())
+                .addLast("upgrade", DownstreamHttp2.upgradeHandler(plane, listenerName))
                 .addLast("aggregator", new HttpObjectAggregator(limits.maxRequestBodyBytes(), true))
                 .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeoutMillis(), TimeUnit.MILLISECONDS))
                 .addLast("downstream", new DownstreamHandler(plane, listenerName));

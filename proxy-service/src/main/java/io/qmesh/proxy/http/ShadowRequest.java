@@ -1,7 +1,6 @@
 package io.qmesh.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObject;
@@ -32,7 +31,8 @@ final class ShadowRequest implements UpstreamResponseListener {
     }
 
     /** Sends {@code request} (ownership passes here) to an endpoint of {@code cluster}. */
-    static void send(DataPlane plane, EventLoop loop, UpstreamCluster cluster, FullHttpRequest request) {
+    static void send(DataPlane plane, EventLoop loop, UpstreamCluster cluster, FullHttpRequest request,
+                     boolean downstreamHttp2) {
         LbEndpoint endpoint = cluster.loadBalancer().pick(null, null, 1);
         if (endpoint == null) {
             request.release();
@@ -41,18 +41,14 @@ final class ShadowRequest implements UpstreamResponseListener {
         plane.stats().inc(cluster.statPrefix() + "upstream_rq_total");
         ConnectionPool pool = plane.pools().forLoop(loop);
         ShadowRequest shadow = new ShadowRequest(plane, pool, endpoint);
-        Channel idle = pool.pollIdle(endpoint.address());
-        if (idle != null) {
-            shadow.write(idle, request);
-            return;
-        }
-        pool.connect(endpoint.address(), cluster.connectTimeoutMillis()).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                shadow.write(f.channel(), request);
-            } else {
-                request.release();
-            }
-        });
+        pool.acquire(endpoint.address(), cluster.connectTimeoutMillis(), cluster.protocol().http2For(downstreamHttp2),
+                () -> plane.stats().inc(cluster.statPrefix() + "upstream_cx_total")).addListener(f -> {
+                    if (f.isSuccess()) {
+                        shadow.write((Channel) f.getNow(), request);
+                    } else {
+                        request.release();
+                    }
+                });
     }
 
     private void write(Channel ch, FullHttpRequest request) {
@@ -72,7 +68,7 @@ final class ShadowRequest implements UpstreamResponseListener {
         if (last) {
             UpstreamHandler.of(channel).detach();
             if (keepAlive) {
-                pool.release(endpoint.address(), channel);
+                pool.release(endpoint.address(), channel); // an HTTP/2 stream just closes
             } else {
                 channel.close();
             }

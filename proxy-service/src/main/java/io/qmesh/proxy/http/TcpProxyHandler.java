@@ -1,7 +1,6 @@
 package io.qmesh.proxy.http;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,7 +8,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.util.ReferenceCountUtil;
 import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.config.ProxyConfig;
 import io.qmesh.proxy.lb.LbEndpoint;
@@ -60,11 +58,15 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeoutMillis()))
-                .handler(new Relay(downstream))
+                .handler(new ByteRelay(downstream, n -> plane.metrics().tcpSent(labels, n)))
                 .connect(endpoint.address());
         upstream = f.channel();
         f.addListener((ChannelFutureListener) done -> {
-            if (done.isSuccess()) {
+            if (done.isSuccess() && !downstream.isActive()) {
+                upstream.close(); // the downstream left while we were connecting
+            } else if (done.isSuccess()) {
+                // Nothing was read before: from here each side relays to the other (see ByteRelay).
+                ctx.pipeline().addLast("relay", new ByteRelay(upstream, n -> plane.metrics().tcpReceived(labels, n)));
                 downstream.read();
                 upstream.read();
             } else {
@@ -88,22 +90,6 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (upstream == null || !upstream.isActive() || !(msg instanceof ByteBuf buf)) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        plane.metrics().tcpReceived(labels, buf.readableBytes());
-        upstream.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                ctx.channel().read();
-            } else {
-                ctx.close();
-            }
-        });
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (upstream != null && upstream.isActive()) {
             upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -117,42 +103,5 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
-    }
-
-    /** The upstream side: bytes go to the downstream channel. */
-    private final class Relay extends ChannelInboundHandlerAdapter {
-        private final Channel downstream;
-
-        Relay(Channel downstream) {
-            this.downstream = downstream;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf buf) || !downstream.isActive()) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            plane.metrics().tcpSent(labels, buf.readableBytes());
-            downstream.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    ctx.channel().read();
-                } else {
-                    ctx.close();
-                }
-            });
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (downstream.isActive()) {
-                downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 }

@@ -1,30 +1,59 @@
 package io.qmesh.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
+import io.qmesh.proxy.cluster.UpstreamPipelines;
 
 /**
- * Last handler of an upstream connection: forwards response parts to the attempt that owns the
- * connection. While pooled (no owner), any data is unexpected and closes the connection.
+ * Last handler of an upstream HTTP/1.1 connection or HTTP/2 stream: forwards response parts to the
+ * attempt that owns the channel. While pooled (no owner), any data is unexpected and closes it.
+ *
+ * <p>Both codecs yield the same {@link HttpObject}s, so one router serves both. The HTTP/2 codec
+ * turns a headers-only stream (gRPC's trailers-only response) into a {@link FullHttpResponse}; it
+ * is split here into a head and a last part, the shape HTTP/1.1 produces.
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private UpstreamResponseListener owner;
+    private Http2Error resetCode;
 
     static UpstreamHandler of(Channel ch) {
         return ch.pipeline().get(UpstreamHandler.class);
     }
 
-    /** The handlers of a new upstream connection. */
-    public static io.netty.channel.ChannelHandler[] newPipeline() {
-        return new io.netty.channel.ChannelHandler[] {
-            new HttpClientCodec(16 * 1024, 64 * 1024, 64 * 1024, false),
-            new UpstreamHandler()
-        };
+    /** The handlers of new upstream channels. */
+    public static UpstreamPipelines pipelines() {
+        return new UpstreamPipelines(
+                () -> new ChannelHandler[] {
+                    new HttpClientCodec(16 * 1024, 64 * 1024, 64 * 1024, false),
+                    new UpstreamHandler()
+                },
+                () -> new ChannelHandler[] {
+                    Http2FrameCodecBuilder.forClient()
+                            .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                            .validateHeaders(true)
+                            .build(),
+                    // No pushed streams are accepted (push disabled); the handler is never used.
+                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter())
+                },
+                () -> new ChannelHandler[] {
+                    new Http2StreamFrameToHttpObjectCodec(false),
+                    new UpstreamHandler()
+                });
     }
 
     void attach(UpstreamResponseListener listener) {
@@ -43,7 +72,26 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (msg instanceof FullHttpResponse full) {
+            DefaultHttpResponse head = new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers());
+            DefaultLastHttpContent last = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            listener.onUpstreamMessage(head);
+            if (owner == listener) {
+                listener.onUpstreamMessage(last);
+            } else {
+                last.release();
+            }
+            return;
+        }
         listener.onUpstreamMessage((HttpObject) msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset) {
+            resetCode = Http2Error.valueOf(reset.errorCode());
+        }
+        ReferenceCountUtil.release(evt);
     }
 
     @Override
@@ -51,7 +99,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         UpstreamResponseListener listener = owner;
         owner = null;
         if (listener != null) {
-            listener.onUpstreamClosed(null);
+            listener.onUpstreamClosed(resetCode == null ? null : new StreamResetException(resetCode));
         }
     }
 
@@ -62,6 +110,16 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
         if (listener != null) {
             listener.onUpstreamClosed(cause);
+        }
+    }
+
+    /** The upstream reset the stream (RST_STREAM) with {@code code}; REFUSED_STREAM is retriable as refused-stream. */
+    static final class StreamResetException extends Exception {
+        final Http2Error code;
+
+        StreamResetException(Http2Error code) {
+            super("stream reset: " + code, null, false, false);
+            this.code = code;
         }
     }
 }

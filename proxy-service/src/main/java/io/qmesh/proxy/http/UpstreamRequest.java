@@ -1,12 +1,12 @@
 package io.qmesh.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -65,6 +65,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private boolean discarding;
     private boolean skippingInformational;
     private boolean upstreamKeepAlive;
+    private boolean upgradeAccepted;
     private boolean finished;
 
     UpstreamRequest(HttpExchange ex, RouteAction.Forward forward) {
@@ -122,7 +123,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
                     new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, ex.request.method(), upstreamUri,
                             ex.request.content().retainedDuplicate(), h,
-                            io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+                            io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), ex.downstreamHttp2());
         }
     }
 
@@ -156,7 +157,15 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private void buildRequestTemplate() {
         HttpHeaders h = new DefaultHttpHeaders(false);
         h.add(ex.request.headers());
+        boolean teTrailers = h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HopByHop.strip(h);
+        if (teTrailers) {
+            h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // gRPC needs it; Envoy keeps exactly this value
+        }
+        if (ex.upgradeType != null) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+                    .set(HttpHeaderNames.UPGRADE, ex.request.headers().get(HttpHeaderNames.UPGRADE));
+        }
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.remove(HttpHeaderNames.EXPECT);
         h.remove(TIMEOUT_HEADER);
@@ -214,27 +223,24 @@ final class UpstreamRequest implements UpstreamResponseListener {
         endpoint.counters().requests.increment();
         attemptStartNanos = ex.plane.nanoClock().getAsLong();
         ConnectionPool pool = ex.plane.pools().forLoop(ex.ctx.channel().eventLoop());
-        Channel idle = pool.pollIdle(endpoint.address());
-        if (idle != null) {
-            send(idle);
-            return;
-        }
-        stats.inc(cluster.statPrefix() + "upstream_cx_total");
         LbEndpoint target = endpoint;
-        pool.connect(target.address(), cluster.connectTimeoutMillis()).addListener((ChannelFuture f) -> {
-            if (target != endpoint || finished || ex.isDone()) {
-                // This attempt was abandoned (timeout, downstream gone) while connecting.
-                if (f.isSuccess()) {
-                    pool.release(target.address(), f.channel());
-                }
-                return;
-            }
-            if (f.isSuccess()) {
-                send(f.channel());
-            } else {
-                onConnectFailure();
-            }
-        });
+        // An upgrade (WebSocket) always goes over HTTP/1.1; RFC 8441 extended CONNECT is not spoken.
+        boolean http2 = cluster.protocol().http2For(ex.downstreamHttp2()) && ex.upgradeType == null;
+        pool.acquire(target.address(), cluster.connectTimeoutMillis(), http2,
+                () -> stats.inc(cluster.statPrefix() + "upstream_cx_total")).addListener(f -> {
+                    if (target != endpoint || finished || ex.isDone()) {
+                        // This attempt was abandoned (timeout, downstream gone) while connecting.
+                        if (f.isSuccess()) {
+                            pool.release(target.address(), (Channel) f.getNow());
+                        }
+                        return;
+                    }
+                    if (f.isSuccess()) {
+                        send((Channel) f.getNow());
+                    } else {
+                        onConnectFailure();
+                    }
+                });
     }
 
     private void send(Channel ch) {
@@ -290,6 +296,14 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     private void onResponseHead(HttpResponse response) {
         int code = response.status().code();
+        if (code == 101 && ex.upgradeType != null) {
+            // The upstream accepted the upgrade: the 101 goes downstream, then the connection is a tunnel.
+            upgradeAccepted = true;
+            committed = true;
+            stats.inc(cluster.statPrefix() + "upstream_rq_101");
+            ex.writeResponseHead(response, (ex.plane.nanoClock().getAsLong() - attemptStartNanos) / 1_000_000);
+            return;
+        }
         if (code >= 100 && code < 200) {
             // Interim response (we already sent the whole body): skip it and wait for the final one.
             skippingInformational = true;
@@ -302,7 +316,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (code >= 500) {
             endpoint.counters().errors.increment();
         }
-        if (policy.retriableStatus(code) && canRetry()) {
+        int grpcStatus = grpcStatus(response);
+        if ((policy.retriableStatus(code) || policy.retriableGrpcStatus(grpcStatus)) && canRetry()) {
             discarding = true;
             return;
         }
@@ -330,7 +345,16 @@ final class UpstreamRequest implements UpstreamResponseListener {
             content.release();
             return;
         }
-        if (last) {
+        if (last && upgradeAccepted) {
+            // The upgraded connection leaves the pool and the attempt: the exchange splices it to the downstream.
+            ex.tunnelTo = channel;
+            UpstreamHandler.of(channel).detach();
+            channel = null;
+            endpoint.counters().activeRequests.decrementAndGet();
+            endpoint = null;
+            finished = true;
+            cancelTimers();
+        } else if (last) {
             endAttempt(true);
             finished = true;
             cancelTimers();
@@ -357,7 +381,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
             return;
         }
         stats.inc(cluster.statPrefix() + "upstream_cx_destroy_remote_with_active_rq");
-        if (canRetry() && policy.retriableReset()) {
+        boolean refused = cause instanceof UpstreamHandler.StreamResetException reset
+                && reset.code == io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM;
+        if (canRetry() && (refused ? policy.retriableRefusedStream() : policy.retriableReset())) {
             scheduleRetry();
         } else {
             finishLocal(503, RESET, ResponseFlag.UPSTREAM_CONNECTION_TERMINATION, exhaustedFlag());
@@ -426,6 +452,19 @@ final class UpstreamRequest implements UpstreamResponseListener {
             ex.plane.pools().forLoop(ch.eventLoop()).release(ep.address(), ch);
         } else {
             ch.close();
+        }
+    }
+
+    /** grpc-status in response headers (a trailers-only gRPC response), or -1. */
+    private static int grpcStatus(HttpResponse response) {
+        String s = response.headers().get("grpc-status");
+        if (s == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

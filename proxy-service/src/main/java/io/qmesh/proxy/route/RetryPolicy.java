@@ -37,6 +37,27 @@ public record RetryPolicy(
         return retryOn.contains("retriable-status-codes") && retriableStatusCodes.contains(status);
     }
 
+    /**
+     * Whether a gRPC status in the response headers (a trailers-only response) warrants a retry:
+     * Envoy's gRPC retry_on conditions cancelled (1), deadline-exceeded (4), resource-exhausted (8),
+     * internal (13), unavailable (14).
+     */
+    public boolean retriableGrpcStatus(int grpcStatus) {
+        return switch (grpcStatus) {
+            case 1 -> retryOn.contains("cancelled");
+            case 4 -> retryOn.contains("deadline-exceeded");
+            case 8 -> retryOn.contains("resource-exhausted");
+            case 13 -> retryOn.contains("internal");
+            case 14 -> retryOn.contains("unavailable");
+            default -> false;
+        };
+    }
+
+    /** Whether an HTTP/2 REFUSED_STREAM reset warrants a retry. */
+    public boolean retriableRefusedStream() {
+        return retryOn.contains("refused-stream") || retriableReset();
+    }
+
     /** Whether a failure to connect warrants a retry. */
     public boolean retriableConnectFailure() {
         return retryOn.contains("connect-failure") || retryOn.contains("5xx") || retryOn.contains("gateway-error");

@@ -5,6 +5,9 @@ import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.qmesh.proxy.cluster.LbPolicy;
 import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.cluster.UpstreamProtocol;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.qmesh.proxy.config.InvalidConfigException;
 import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.lb.LeastRequestLoadBalancer;
@@ -26,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Endpoint counters are looked up by cluster and address so that they survive config generations.
  */
 public final class ClusterTranslator {
+
+    static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
     /** Istio's default connect timeout. */
     static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 10_000;
@@ -84,7 +89,36 @@ public final class ClusterTranslator {
         String service = parts.length == 4 && !parts[3].isEmpty() ? parts[3] : c.getName();
         String subset = parts.length == 4 ? parts[2] : "";
         int maxPerConnection = c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
-        return new UpstreamCluster(c.getName(), policy, connectTimeout, maxPerConnection, lb, service, subset);
+        return new UpstreamCluster(c.getName(), policy, connectTimeout, maxPerConnection, lb, service, subset,
+                protocol(c, field));
+    }
+
+    /**
+     * The upstream HTTP version: typed_extension_protocol_options[envoy.extensions.upstreams.http.v3.HttpProtocolOptions]
+     * (explicit_http_config http2_protocol_options or http_protocol_options, or use_downstream_protocol_config),
+     * else the deprecated http2_protocol_options on the cluster, else HTTP/1.1 (Envoy's default).
+     */
+    static UpstreamProtocol protocol(Cluster c, String field) throws InvalidConfigException {
+        var any = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+        if (any != null) {
+            HttpProtocolOptions options;
+            try {
+                options = any.unpack(HttpProtocolOptions.class);
+            } catch (InvalidProtocolBufferException e) {
+                throw new InvalidConfigException(field + ".typed_extension_protocol_options[" + HTTP_PROTOCOL_OPTIONS
+                        + "]: " + any.getTypeUrl() + " (expected: " + HttpProtocolOptions.getDescriptor().getFullName() + ")");
+            }
+            return switch (options.getUpstreamProtocolOptionsCase()) {
+                case EXPLICIT_HTTP_CONFIG -> options.getExplicitHttpConfig().hasHttp2ProtocolOptions()
+                        ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+                case USE_DOWNSTREAM_PROTOCOL_CONFIG -> UpstreamProtocol.DOWNSTREAM;
+                case AUTO_CONFIG -> throw new InvalidConfigException(field + ".typed_extension_protocol_options["
+                        + HTTP_PROTOCOL_OPTIONS + "].auto_config: set (expected: explicit_http_config or "
+                        + "use_downstream_protocol_config; ALPN needs TLS, which this proxy does not speak)");
+                default -> UpstreamProtocol.HTTP1;
+            };
+        }
+        return c.hasHttp2ProtocolOptions() ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
     }
 
     private static int maglevTableSize(Cluster c, String field) throws InvalidConfigException {

@@ -15,7 +15,10 @@ import io.qmesh.proxy.filter.HttpFilterFactory;
 import io.qmesh.proxy.filter.HttpFilterRegistry;
 import io.qmesh.proxy.filter.RouterFilterFactory;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /** Listener proto -> {@link ListenerConfig}, including its HTTP filter chain and any inline route config. */
 public final class ListenerTranslator {
@@ -105,7 +108,14 @@ public final class ListenerTranslator {
             throw new InvalidConfigException(field + ".http_filters: last is "
                     + hcm.getHttpFilters(hcm.getHttpFiltersCount() - 1).getName() + " (expected: " + RouterFilterFactory.NAME + ")");
         }
-        return new FilterChainConfig(name, port, hcm.getStatPrefix(), rdsName, inline, List.copyOf(chain), null);
+        Set<String> upgrades = new HashSet<>();
+        for (var u : hcm.getUpgradeConfigsList()) {
+            if (!u.hasEnabled() || u.getEnabled().getValue()) {
+                upgrades.add(u.getUpgradeType().toLowerCase(Locale.ROOT));
+            }
+        }
+        return new FilterChainConfig(name, port, hcm.getStatPrefix(), rdsName, inline, List.copyOf(chain), null,
+                Set.copyOf(upgrades));
     }
 
     private static <T extends com.google.protobuf.Message> T unpack(Filter f, Class<T> type, String field)

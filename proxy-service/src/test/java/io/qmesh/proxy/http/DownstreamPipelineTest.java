@@ -46,6 +46,14 @@ class DownstreamPipelineTest {
     final StatsRegistry stats = new StatsRegistry();
 
     EmbeddedChannel channel() {
+        DataPlane plane = plane(stats, log);
+        assertTrue(HttpFilterRegistry.standard().names().contains("envoy.filters.http.fault"));
+        return new EmbeddedChannel(new StrictHttpRequestDecoder(new HttpDecoderConfig()), new HttpResponseEncoder(),
+                new HttpObjectAggregator(1024), new DownstreamHandler(plane, "test"));
+    }
+
+    /** A data plane whose listener "test" answers example.com with a direct 200 "hello" (header x-direct: yes). */
+    static DataPlane plane(StatsRegistry stats, List<AccessLogEntry> log) {
         RouteTable table = new RouteTable("80", List.of(new VirtualHost("vh", List.of("example.com"), List.of(
                 new Route("direct", new RouteMatch(new PathMatcher(PathMatcher.Kind.PREFIX, "/", null, true), List.of(),
                         List.of()), new RouteAction.DirectResponse(200, "hello"), HeaderMutation.NONE,
@@ -58,11 +66,9 @@ class DownstreamPipelineTest {
         ProxyConfig config = new ProxyConfig(1, "v", Map.of("test", listener), Map.of(), Map.of(), true);
         DataPlane plane = new DataPlane(new AtomicReference<>(config), stats, new IstioMetrics(), log::add,
                 RandomSource.seeded(1), System::nanoTime,
-                new ConnectionPools(NioSocketChannel.class, UpstreamHandler::newPipeline, 1), HttpLimits.DEFAULT,
+                new ConnectionPools(NioSocketChannel.class, UpstreamHandler.pipelines(), 1), HttpLimits.DEFAULT,
                 DataPlane.LocalWorkload.UNKNOWN);
-        assertTrue(HttpFilterRegistry.standard().names().contains("envoy.filters.http.fault"));
-        return new EmbeddedChannel(new StrictHttpRequestDecoder(new HttpDecoderConfig()), new HttpResponseEncoder(),
-                new HttpObjectAggregator(1024), new DownstreamHandler(plane, "test"));
+        return plane;
     }
 
     static ByteBuf bytes(String s) {

@@ -58,6 +58,20 @@ public final class Mesh {
                 .build();
     }
 
+    /**
+     * The cluster speaking HTTP/2 to its endpoints, in the shape pilot's ClusterTranslator sends for
+     * Istio's http2/grpc ports: typed_extension_protocol_options with explicit_http_config.http2_protocol_options.
+     */
+    public static Cluster http2(Cluster c) {
+        return c.toBuilder().putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                Any.pack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                        .setExplicitHttpConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                                .ExplicitHttpConfig.newBuilder().setHttp2ProtocolOptions(
+                                        io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance()))
+                        .build()))
+                .build();
+    }
+
     public static ClusterLoadAssignment endpoints(String cluster, InetSocketAddress... addresses) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         for (InetSocketAddress a : addresses) {
@@ -109,6 +123,30 @@ public final class Mesh {
                 .setName("0.0.0.0_" + port)
                 .setAddress(address("0.0.0.0", port))
                 .setBindToPort(BoolValue.of(false))
+                .setTrafficDirection(TrafficDirection.OUTBOUND)
+                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
+                        .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm.build()))))
+                .build();
+    }
+
+    /**
+     * A listener bound on 127.0.0.1 (port chosen by the OS) whose HCM takes its routes from RDS
+     * {@code routeConfigName} and enables the given upgrade_configs (e.g. websocket), as Istio's HCMs do.
+     */
+    public static Listener boundHttpListener(String name, String routeConfigName, String... upgradeTypes) {
+        HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix(name)
+                .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName)
+                        .setConfigSource(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
+                .addHttpFilters(faultFilter())
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+        for (String type : upgradeTypes) {
+            hcm.addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(type));
+        }
+        return Listener.newBuilder()
+                .setName(name)
+                .setAddress(address("127.0.0.1", 0))
                 .setTrafficDirection(TrafficDirection.OUTBOUND)
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
                         .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm.build()))))

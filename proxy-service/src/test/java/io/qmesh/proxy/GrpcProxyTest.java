@@ -1,0 +1,218 @@
+package io.qmesh.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Int32Value;
+import com.google.protobuf.StringValue;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.qmesh.proxy.testing.GrpcEchoServer;
+import io.qmesh.proxy.testing.Mesh;
+import io.qmesh.proxy.testing.ProxyHarness;
+import io.qmesh.proxy.testing.TestUpstream;
+import io.qmesh.proxy.xds.TypeUrls;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/2 through the proxy on loopback: a grpc-java client (h2c prior knowledge) through the proxy to
+ * a grpc-java server whose cluster asks for HTTP/2 as pilot sends it; unary, server streaming with
+ * trailers, a gRPC fault abort, a retry on grpc-status unavailable, streams multiplexed on one upstream
+ * connection; HTTP/1.1 to an HTTP/2 upstream (trailers in the chunked response) and an
+ * {@code Upgrade: h2c} client to an HTTP/1.1 upstream.
+ */
+class GrpcProxyTest {
+
+    static final String GRPC_FQDN = "grpc-echo.default.svc.cluster.local";
+    static final String GRPC = Mesh.outbound(9090, "", GRPC_FQDN);
+    static final String WEB = Mesh.outbound(9080, "", Mesh.REVIEWS);
+    static ProxyHarness h;
+    static GrpcEchoServer grpc;
+    static TestUpstream web;
+    static ManagedChannel channel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        grpc = new GrpcEchoServer();
+        web = new TestUpstream("web");
+        h = new ProxyHarness();
+        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(Mesh.http2(Mesh.edsCluster(GRPC, Cluster.LbPolicy.ROUND_ROBIN)),
+                Mesh.edsCluster(WEB, Cluster.LbPolicy.ROUND_ROBIN)));
+        h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(GRPC, grpc.address()), Mesh.endpoints(WEB, web.address())));
+        h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(),
+                Mesh.outboundHttpPort(9090, Mesh.faultFilter()), Mesh.boundHttpListener("h2c-edge", "edge")));
+        HTTPFault unavailable = HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setGrpcStatus(14)
+                .setPercentage(FractionalPercent.newBuilder().setNumerator(100))).build();
+        Route aborted = Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPath("/test.Echo/Say").addHeaders(
+                        io.envoyproxy.envoy.config.route.v3.HeaderMatcher.newBuilder().setName("x-fault").setPresentMatch(true)))
+                .setRoute(RouteAction.newBuilder().setCluster(GRPC))
+                .putTypedPerFilterConfig("envoy.filters.http.fault", Any.pack(unavailable))
+                .build();
+        Route flaky = Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPath("/test.Echo/Flaky"))
+                .setRoute(RouteAction.newBuilder().setCluster(GRPC).setRetryPolicy(RetryPolicy.newBuilder()
+                        .setRetryOn("unavailable").setNumRetries(UInt32Value.of(2))
+                        .setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder()
+                                .setBaseInterval(Duration.newBuilder().setNanos(1_000_000)))))
+                .build();
+        h.ads.set(TypeUrls.ROUTE, "r1", List.of(
+                Mesh.routeConfig(9090, GRPC_FQDN, aborted, flaky, Mesh.prefixRoute("/", GRPC)),
+                io.envoyproxy.envoy.config.route.v3.RouteConfiguration.newBuilder().setName("edge")
+                        .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName("edge")
+                                .addDomains("*").addRoutes(Mesh.prefixRoute("/", WEB)))
+                        .build()));
+        h.awaitReady();
+        channel = NettyChannelBuilder.forAddress(h.outbound())
+                .overrideAuthority(GRPC_FQDN + ":9090")
+                .usePlaintext()
+                .build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        h.close();
+        grpc.close();
+        web.close();
+    }
+
+    @Test
+    void unaryCallsShareOneUpstreamConnection() throws Exception {
+        List<CompletableFuture<StringValue>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            StringValue req = StringValue.of("n" + i);
+            calls.add(CompletableFuture.supplyAsync(() ->
+                    ClientCalls.blockingUnaryCall(channel, GrpcEchoServer.SAY, CallOptions.DEFAULT, req)));
+        }
+        for (int i = 0; i < 20; i++) {
+            assertEquals("hello n" + i, calls.get(i).get(10, TimeUnit.SECONDS).getValue());
+        }
+        // One downstream HTTP/2 connection lives on one event loop, whose pool multiplexes every
+        // request as a stream on one upstream HTTP/2 connection.
+        assertEquals(1, grpc.connections.get());
+        assertTrue(h.accessLog.stream().anyMatch(e -> e.path().equals("/test.Echo/Say") && e.protocol().equals("HTTP/2")
+                && e.status() == 200 && GRPC.equals(e.upstreamCluster())), "access log: " + h.accessLog);
+        assertTrue(h.proxy.metrics().requests(l -> l.requestProtocol().equals("grpc") && l.responseCode().equals("200")) >= 20);
+    }
+
+    @Test
+    void serverStreamingDeliversEveryMessageAndTheTrailers() {
+        Iterator<StringValue> it = ClientCalls.blockingServerStreamingCall(channel, GrpcEchoServer.COUNT,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), Int32Value.of(500));
+        int n = 0;
+        while (it.hasNext()) {
+            assertEquals("message " + n, it.next().getValue());
+            n++;
+        }
+        // hasNext() returning false (rather than throwing) means grpc-status 0 arrived in the trailers.
+        assertEquals(500, n);
+    }
+
+    @Test
+    void grpcFaultAbortAnswersWithTheGrpcStatus() {
+        int before = grpc.calls.get();
+        Metadata faultHeader = new Metadata();
+        faultHeader.put(Metadata.Key.of("x-fault", Metadata.ASCII_STRING_MARSHALLER), "1");
+        Channel withHeader = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(faultHeader));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                withHeader, GrpcEchoServer.SAY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                StringValue.of("x")));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+        assertEquals("fault filter abort", e.getStatus().getDescription());
+        assertEquals(before, grpc.calls.get(), "an aborted call never reaches the upstream");
+    }
+
+    @Test
+    void retryOnGrpcUnavailableReachesTheUpstreamAgain() {
+        grpc.flakyFailures = 2;
+        int before = grpc.calls.get();
+        StringValue r = ClientCalls.blockingUnaryCall(channel, GrpcEchoServer.FLAKY,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("again"));
+        assertEquals("hello again", r.getValue());
+        assertEquals(before + 3, grpc.calls.get(), "two UNAVAILABLE answers, then success");
+        assertTrue(h.proxy.stats().get("cluster." + GRPC + ".upstream_rq_retry") >= 2);
+    }
+
+    @Test
+    void http11ClientReachesTheHttp2UpstreamAndGetsTrailers() throws Exception {
+        byte[] message = StringValue.of("h1").toByteArray();
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(0);
+        frame.write(new byte[] {0, 0, 0, (byte) message.length});
+        frame.write(message);
+        try (Socket s = new Socket(h.outbound().getAddress(), h.outbound().getPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /test.Echo/Say HTTP/1.1\r\nHost: " + GRPC_FQDN + ":9090\r\n"
+                    + "content-type: application/grpc\r\nte: trailers\r\nconnection: close\r\n"
+                    + "content-length: " + frame.size() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(frame.toByteArray());
+            out.flush();
+            InputStream in = s.getInputStream();
+            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            assertTrue(response.toLowerCase().contains("transfer-encoding: chunked"), response);
+            assertTrue(response.contains("hello h1"), response);
+            // The gRPC status travels in the chunked body's trailer section, after the last chunk.
+            int lastChunk = response.indexOf("\r\n0\r\n");
+            assertTrue(lastChunk > 0 && response.substring(lastChunk).contains("grpc-status: 0"), response);
+        }
+    }
+
+    @Test
+    void h2cUpgradeFromAnHttp11ClientReachesAnHttp11Upstream() throws Exception {
+        var edge = h.proxy.listenerAddress("h2c-edge");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI uri = URI.create("http://127.0.0.1:" + edge.getPort() + "/upgraded?q=1");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).header("x-n", Integer.toString(i)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("web", r.body());
+            // The first request rides the Upgrade (stream 1); the next ones are new streams.
+            assertEquals(HttpClient.Version.HTTP_2, r.version());
+            assertEquals(Integer.toString(i), web.lastHeaders.get("x-n"));
+        }
+        assertEquals("/upgraded?q=1", web.lastPath);
+        assertTrue(web.lastHeaders.keySet().stream().noneMatch(k -> k.startsWith("x-http2") || k.equals("upgrade")
+                || k.equals("http2-settings")), "per-hop headers leaked: " + web.lastHeaders);
+        assertTrue(h.accessLog.stream().anyMatch(e -> e.path().equals("/upgraded?q=1") && e.protocol().equals("HTTP/2")));
+    }
+}

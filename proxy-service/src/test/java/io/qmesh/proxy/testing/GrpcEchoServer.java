@@ -1,0 +1,97 @@
+package io.qmesh.proxy.testing;
+
+import com.google.protobuf.Int32Value;
+import com.google.protobuf.StringValue;
+import io.grpc.Attributes;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real grpc-java server (HTTP/2, h2c) on a loopback port with a tiny hand-described service, so no
+ * code generation is needed: {@code test.Echo/Say} (unary, "hello " + the request),
+ * {@code test.Echo/Count} (server streaming: n messages) and {@code test.Echo/Flaky} (UNAVAILABLE for
+ * the first {@link #flakyFailures} calls, then like Say). It counts calls and HTTP/2 connections.
+ */
+public final class GrpcEchoServer implements AutoCloseable {
+
+    public static final String SERVICE = "test.Echo";
+    public static final MethodDescriptor<StringValue, StringValue> SAY = unary("Say");
+    public static final MethodDescriptor<StringValue, StringValue> FLAKY = unary("Flaky");
+    public static final MethodDescriptor<Int32Value, StringValue> COUNT = MethodDescriptor.<Int32Value, StringValue>newBuilder()
+            .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+            .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Count"))
+            .setRequestMarshaller(ProtoUtils.marshaller(Int32Value.getDefaultInstance()))
+            .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
+            .build();
+
+    public final AtomicInteger calls = new AtomicInteger();
+    public final AtomicInteger connections = new AtomicInteger();
+    public volatile int flakyFailures;
+    private final AtomicInteger flakyCalls = new AtomicInteger();
+    private final Server server;
+
+    private static MethodDescriptor<StringValue, StringValue> unary(String name) {
+        return MethodDescriptor.<StringValue, StringValue>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
+                .setRequestMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
+                .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
+                .build();
+    }
+
+    public GrpcEchoServer() throws IOException {
+        ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
+                .addMethod(SAY, ServerCalls.asyncUnaryCall((req, out) -> {
+                    calls.incrementAndGet();
+                    out.onNext(StringValue.of("hello " + req.getValue()));
+                    out.onCompleted();
+                }))
+                .addMethod(FLAKY, ServerCalls.asyncUnaryCall((req, out) -> {
+                    calls.incrementAndGet();
+                    if (flakyCalls.incrementAndGet() <= flakyFailures) {
+                        out.onError(Status.UNAVAILABLE.withDescription("flaky").asRuntimeException());
+                        return;
+                    }
+                    out.onNext(StringValue.of("hello " + req.getValue()));
+                    out.onCompleted();
+                }))
+                .addMethod(COUNT, ServerCalls.asyncServerStreamingCall((req, out) -> {
+                    calls.incrementAndGet();
+                    for (int i = 0; i < req.getValue(); i++) {
+                        out.onNext(StringValue.of("message " + i));
+                    }
+                    out.onCompleted();
+                }))
+                .build();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(service)
+                .addTransportFilter(new ServerTransportFilter() {
+                    @Override
+                    public Attributes transportReady(Attributes attrs) {
+                        connections.incrementAndGet();
+                        return attrs;
+                    }
+                })
+                .build()
+                .start();
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", server.getPort());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
