@@ -122,8 +122,8 @@ final class HttpExchange implements FilterContext {
             respondLocally(503, "listener draining", ResponseFlag.NO_ROUTE_FOUND, false, -1);
             return;
         }
-        int destinationPort = ctx.channel().localAddress() instanceof InetSocketAddress local
-                ? local.getPort() : listener.port();
+        InetSocketAddress local = OriginalDestination.of(ctx.channel());
+        int destinationPort = local != null ? local.getPort() : listener.port();
         if (listener.useOriginalDst()) {
             int port = explicitPort > 0 ? explicitPort
                     : destinationPort != listener.port() && listener.port() != 0 ? destinationPort

@@ -32,7 +32,8 @@ public final class ListenerChannelInitializer extends ChannelInitializer<SocketC
     protected void initChannel(SocketChannel ch) {
         ListenerConfig listener = plane.config().get().listeners().get(listenerName);
         if (listener != null) {
-            int port = ch.localAddress().getPort();
+            // REDIRECT-captured connections carry their real destination in SO_ORIGINAL_DST.
+            int port = listener.useOriginalDst() ? OriginalDestination.capture(ch).getPort() : ch.localAddress().getPort();
             ListenerConfig target = listener;
             if (listener.useOriginalDst() && port != listener.port()) {
                 ListenerConfig handOff = plane.config().get().virtualListenerForPort(port);

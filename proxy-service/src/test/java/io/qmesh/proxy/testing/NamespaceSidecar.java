@@ -1,0 +1,122 @@
+package io.qmesh.proxy.testing;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.sun.net.httpserver.HttpServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.qmesh.proxy.ProxyServer;
+import io.qmesh.proxy.ProxySettings;
+import io.qmesh.proxy.bootstrap.BootstrapLoader;
+import io.qmesh.proxy.bootstrap.NodeType;
+import io.qmesh.proxy.lb.RandomSource;
+import io.qmesh.proxy.stats.AccessLog;
+import io.qmesh.proxy.xds.TypeUrls;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sidecar "pod" for {@code RedirectCaptureNamespaceTest}, run as its own JVM inside a network
+ * namespace whose iptables REDIRECT every outbound TCP connection to port 15001 (except this
+ * process's, by its group 1337, as Istio excludes the proxy's uid/gid). It holds the real proxy, its
+ * ADS server and two "remote pods": an HTTP server on {@value #REVIEWS_POD}:9080 and a line server on
+ * {@value #MYSQL_POD}:9090. LDS/RDS/CDS/EDS are Istio's shapes: virtualOutbound on 0.0.0.0:15001 with
+ * use_original_dst, {@code 0.0.0.0_9080} (HTTP, RDS "9080" with the service VIP {@value #REVIEWS_VIP}
+ * among its domains) and {@code 0.0.0.0_9090} (tcp_proxy). Prints {@code ready} once the proxy
+ * applied everything, and exits when its stdin closes.
+ */
+public final class NamespaceSidecar {
+
+    public static final String REVIEWS_VIP = "10.96.0.20";
+    public static final String MYSQL_VIP = "10.96.0.30";
+    public static final String REVIEWS_POD = "198.51.100.21";
+    public static final String MYSQL_POD = "198.51.100.22";
+    public static final int OUTBOUND_PORT = 15001;
+
+    private NamespaceSidecar() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        HttpServer reviews = HttpServer.create(new InetSocketAddress(REVIEWS_POD, 9080), 16);
+        reviews.createContext("/", ex -> {
+            byte[] body = ("reviews-pod host=" + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        reviews.start();
+        ServerSocket mysql = new ServerSocket();
+        mysql.bind(new InetSocketAddress(MYSQL_POD, 9090));
+        Thread lines = new Thread(() -> serveLines(mysql), "mysql-pod");
+        lines.setDaemon(true);
+        lines.start();
+
+        FakeAdsServer ads = new FakeAdsServer().start();
+        String reviewsCluster = Mesh.outbound(9080, "", "reviews.default.svc.cluster.local");
+        String mysqlCluster = Mesh.outbound(9090, "", "mysqldb.default.svc.cluster.local");
+        ads.set(TypeUrls.CLUSTER, "1", List.of(Mesh.edsCluster(reviewsCluster, Cluster.LbPolicy.ROUND_ROBIN),
+                Mesh.edsCluster(mysqlCluster, Cluster.LbPolicy.ROUND_ROBIN)));
+        ads.set(TypeUrls.ENDPOINT, "1", List.of(
+                Mesh.endpoints(reviewsCluster, new InetSocketAddress(REVIEWS_POD, 9080)),
+                Mesh.endpoints(mysqlCluster, new InetSocketAddress(MYSQL_POD, 9090))));
+        RouteConfiguration rc = Mesh.routeConfig(9080, "reviews.default.svc.cluster.local",
+                Mesh.prefixRoute("/", reviewsCluster));
+        ads.set(TypeUrls.ROUTE, "1", List.of(rc.toBuilder()
+                .setVirtualHosts(0, rc.getVirtualHosts(0).toBuilder().addDomains(REVIEWS_VIP)).build()));
+        Listener tcp9090 = Listener.newBuilder().setName("0.0.0.0_9090").setAddress(Mesh.address("0.0.0.0", 9090))
+                .setBindToPort(BoolValue.of(false))
+                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
+                        .setName("envoy.filters.network.tcp_proxy")
+                        .setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(mysqlCluster)
+                                .setCluster(mysqlCluster).build()))))
+                .build();
+        ads.set(TypeUrls.LISTENER, "1", List.of(
+                Mesh.virtualOutbound().toBuilder().setAddress(Mesh.address("0.0.0.0", OUTBOUND_PORT)).build(),
+                Mesh.outboundHttpPort(9080), tcp9090));
+
+        ProxyServer proxy = new ProxyServer(BootstrapLoader.fromEnv(Map.of(
+                "POD_NAME", "productpage-v1-ns", "POD_NAMESPACE", "default", "INSTANCE_IP", "198.51.100.1",
+                "ISTIO_META_INTERCEPTION_MODE", "REDIRECT",
+                "ISTIO_METAJSON_LABELS", "{\"app\":\"productpage\",\"version\":\"v1\"}"),
+                ads.address(), NodeType.SIDECAR), ProxySettings.forTests(), AccessLog.STANDARD, RandomSource.THREAD_LOCAL)
+                .start();
+        FakeAdsServer.await("proxy ready", proxy::ready);
+        System.out.println("ready");
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // Runs until the test closes stdin.
+        }
+        proxy.close();
+        ads.close();
+        reviews.stop(0);
+        mysql.close();
+    }
+
+    /** Answers each line with {@code mysql-pod:<line>}. */
+    private static void serveLines(ServerSocket server) {
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null) {
+                    s.getOutputStream().write(("mysql-pod:" + line + "\n").getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                }
+            } catch (Exception e) {
+                // Next connection (or closed at exit).
+            }
+        }
+    }
+}
