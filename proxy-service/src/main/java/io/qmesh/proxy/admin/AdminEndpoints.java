@@ -28,6 +28,8 @@ public final class AdminEndpoints {
                     .add(TcpProxy.getDescriptor())
                     .add(HTTPFault.getDescriptor())
                     .add(Router.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())
                     .build());
 
     private final Supplier<ProxyConfig> config;

@@ -59,6 +59,13 @@ public final class ClusterTranslator {
             case RANDOM -> LbPolicy.RANDOM;
             case RING_HASH -> LbPolicy.RING_HASH;
             case MAGLEV -> LbPolicy.MAGLEV;
+            // Envoy requires CLUSTER_PROVIDED for ORIGINAL_DST clusters (Istio's Passthrough clusters); they have no endpoints here.
+            case CLUSTER_PROVIDED -> {
+                if (c.getType() != Cluster.DiscoveryType.ORIGINAL_DST) {
+                    throw new InvalidConfigException(field + ".lb_policy: CLUSTER_PROVIDED (expected: only with type ORIGINAL_DST)");
+                }
+                yield LbPolicy.ROUND_ROBIN;
+            }
             default -> throw new InvalidConfigException(field + ".lb_policy: " + c.getLbPolicy()
                     + " (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
         };
