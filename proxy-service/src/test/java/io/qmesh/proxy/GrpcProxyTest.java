@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -27,6 +28,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.qmesh.proxy.testing.FakeAdsServer;
 import io.qmesh.proxy.testing.GrpcEchoServer;
 import io.qmesh.proxy.testing.Mesh;
 import io.qmesh.proxy.testing.ProxyHarness;
@@ -143,6 +145,21 @@ class GrpcProxyTest {
         }
         // hasNext() returning false (rather than throwing) means grpc-status 0 arrived in the trailers.
         assertEquals(500, n);
+    }
+
+    @Test
+    void clientCancellationResetsTheUpstreamStream() throws Exception {
+        ClientCall<Int32Value, StringValue> call = channel.newCall(GrpcEchoServer.TICK,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+        Iterator<StringValue> ticks = ClientCalls.blockingServerStreamingCall(call, Int32Value.of(0));
+        for (int i = 0; i < 3; i++) {
+            assertEquals("tick " + i, ticks.next().getValue());
+        }
+        call.cancel("enough", null);
+        // Downstream RST_STREAM -> the exchange abandons its attempt -> upstream RST_STREAM.
+        assertTrue(grpc.tickCancelled.await(5, TimeUnit.SECONDS), "the upstream saw the cancellation");
+        FakeAdsServer.await("the exchange logged with DC", () -> h.accessLog.stream().anyMatch(e ->
+                e.path().equals("/test.Echo/Tick") && e.format().contains("DC")));
     }
 
     @Test

@@ -10,9 +10,13 @@ import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real grpc-java server (HTTP/2, h2c) on a loopback port with a tiny hand-described service, so no
  * code generation is needed: {@code test.Echo/Say} (unary, "hello " + the request),
  * {@code test.Echo/Count} (server streaming: n messages) and {@code test.Echo/Flaky} (UNAVAILABLE for
- * the first {@link #flakyFailures} calls, then like Say). It counts calls and HTTP/2 connections.
+ * the first {@link #flakyFailures} calls, then like Say), {@code test.Echo/Tick} (a message every 10 ms
+ * until the client cancels). It counts calls and HTTP/2 connections.
  */
 public final class GrpcEchoServer implements AutoCloseable {
 
@@ -34,7 +39,14 @@ public final class GrpcEchoServer implements AutoCloseable {
             .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
             .build();
 
+    public static final MethodDescriptor<Int32Value, StringValue> TICK = COUNT.toBuilder()
+            .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Tick"))
+            .build();
+
     public final AtomicInteger calls = new AtomicInteger();
+    /** Counted down when a Tick stream is cancelled by its client (an RST_STREAM that reached this server). */
+    public final CountDownLatch tickCancelled = new CountDownLatch(1);
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
     public final AtomicInteger connections = new AtomicInteger();
     public volatile int flakyFailures;
     private final AtomicInteger flakyCalls = new AtomicInteger();
@@ -72,6 +84,19 @@ public final class GrpcEchoServer implements AutoCloseable {
                     }
                     out.onCompleted();
                 }))
+                .addMethod(TICK, ServerCalls.asyncServerStreamingCall((req, out) -> {
+                    calls.incrementAndGet();
+                    ServerCallStreamObserver<StringValue> call = (ServerCallStreamObserver<StringValue>) out;
+                    call.setOnCancelHandler(tickCancelled::countDown);
+                    AtomicInteger n = new AtomicInteger();
+                    ticker.scheduleAtFixedRate(() -> {
+                        if (!call.isCancelled()) {
+                            call.onNext(StringValue.of("tick " + n.getAndIncrement()));
+                        } else {
+                            throw new IllegalStateException("stop ticking"); // ends this schedule
+                        }
+                    }, 0, 10, TimeUnit.MILLISECONDS);
+                }))
                 .build();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(service)
@@ -92,6 +117,7 @@ public final class GrpcEchoServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        ticker.shutdownNow();
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 }
