@@ -186,7 +186,9 @@ public final class Supervisor {
     }
 
     private static String names(Set<Running> rs) {
-        return String.join(", ", rs.stream().map(r -> r.spec().name()).toList());
+        List<String> names = rs.stream().map(r -> r.spec().name()).toList();
+        return names.size() <= 4 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 4)) + " and " + (names.size() - 4) + " more";
     }
 
     private static String str(URI u) {
