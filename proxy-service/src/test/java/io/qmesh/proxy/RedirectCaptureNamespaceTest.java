@@ -46,6 +46,7 @@ class RedirectCaptureNamespaceTest {
         must("ip", "-n", NS, "addr", "add", "198.51.100.1/24", "dev", "qpod0");
         must("ip", "-n", NS, "addr", "add", NamespaceSidecar.REVIEWS_POD + "/32", "dev", "qpod0");
         must("ip", "-n", NS, "addr", "add", NamespaceSidecar.MYSQL_POD + "/32", "dev", "qpod0");
+        must("ip", "-n", NS, "addr", "add", NamespaceSidecar.EXTERNAL_HOST + "/32", "dev", "qpod0");
         must("ip", "-n", NS, "link", "set", "qpod0", "up");
         must("ip", "-n", NS, "link", "set", "qpod1", "up");
         must("ip", "-n", NS, "route", "add", "10.96.0.0/16", "dev", "qpod0");
@@ -107,6 +108,14 @@ class RedirectCaptureNamespaceTest {
         Result r = inNs("bash", "-c", "exec 3<>/dev/tcp/" + NamespaceSidecar.MYSQL_VIP + "/9090; echo hello >&3; "
                 + "read -t 10 line <&3; echo \"$line\"");
         assertEquals("mysql-pod:hello", r.output());
+    }
+
+    @Test
+    void aPortWithoutListenerIsPassedThroughToTheOriginalDestination() {
+        // No listener for :7070 and no cluster for the host: virtualOutbound's catch-all tcp_proxy sends
+        // the bytes to PassthroughCluster, whose endpoint is the connection's original destination.
+        Result r = inNs("curl", "-s", "--max-time", "10", "http://" + NamespaceSidecar.EXTERNAL_HOST + ":7070/");
+        assertEquals("external host=" + NamespaceSidecar.EXTERNAL_HOST + ":7070", r.output());
     }
 
     @Test

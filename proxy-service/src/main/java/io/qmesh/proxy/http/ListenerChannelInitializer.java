@@ -40,7 +40,9 @@ public final class ListenerChannelInitializer extends ChannelInitializer<SocketC
                 target = handOff != null ? handOff : listener;
             }
             FilterChainConfig chain = target.chainFor(port);
-            if (chain != null && chain.isTcp() && !(target == listener && listener.useOriginalDst())) {
+            // virtualOutbound's own chain (tcp_proxy to PassthroughCluster) serves captured connections
+            // to ports without a listener; a connection made to its own port is an explicit-proxy client.
+            if (chain != null && chain.isTcp() && !(target == listener && listener.useOriginalDst() && !OriginalDestination.captured(ch))) {
                 ch.pipeline().addLast("tcp", new TcpProxyHandler(plane, chain.tcpCluster(), target.outbound()));
                 return;
             }

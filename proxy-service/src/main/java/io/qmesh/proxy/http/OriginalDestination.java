@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.util.AttributeKey;
+import io.qmesh.proxy.lb.LbEndpoint;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -78,6 +79,25 @@ public final class OriginalDestination {
     public static boolean redirected(Channel ch) {
         InetSocketAddress captured = ch.hasAttr(KEY) ? ch.attr(KEY).get() : null;
         return captured != null && !captured.equals(ch.localAddress());
+    }
+
+    /**
+     * Whether {@code ch} was captured (REDIRECT or TPROXY): dialled to another port than the one its
+     * listener socket is bound to. A client that connects to the listener itself (explicit proxy) was not.
+     */
+    public static boolean captured(Channel ch) {
+        InetSocketAddress destination = of(ch);
+        SocketAddress listening = ch.parent() == null ? null : ch.parent().localAddress();
+        return destination != null && listening instanceof InetSocketAddress l && destination.getPort() != l.getPort();
+    }
+
+    /**
+     * The endpoint an ORIGINAL_DST (passthrough) cluster has for connection {@code ch}: where it was
+     * dialled to, if it was captured; else null (a connection to the proxy's own port must not be
+     * sent back to it).
+     */
+    public static LbEndpoint passthroughEndpoint(Channel ch) {
+        return captured(ch) ? new LbEndpoint(of(ch), 1, true, "", new LbEndpoint.Counters()) : null;
     }
 
     private static InetSocketAddress query(Channel ch, InetSocketAddress local) {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.qmesh.proxy.cluster.LbPolicy;
 import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.config.ProxyConfig;
 import io.qmesh.proxy.lb.LbEndpoint;
@@ -39,7 +40,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         ProxyConfig config = plane.config().get();
         UpstreamCluster cluster = config.clusters().get(clusterName);
-        endpoint = cluster == null ? null : cluster.loadBalancer().pick(null, null, 1);
+        endpoint = cluster == null ? null : cluster.lbPolicy() == LbPolicy.CLUSTER_PROVIDED
+                ? OriginalDestination.passthroughEndpoint(ctx.channel()) : cluster.loadBalancer().pick(null, null, 1);
         labels = labels(cluster);
         plane.metrics().tcpOpened(labels);
         if (endpoint == null) {

@@ -59,12 +59,13 @@ public final class ClusterTranslator {
             case RANDOM -> LbPolicy.RANDOM;
             case RING_HASH -> LbPolicy.RING_HASH;
             case MAGLEV -> LbPolicy.MAGLEV;
-            // Envoy requires CLUSTER_PROVIDED for ORIGINAL_DST clusters (Istio's Passthrough clusters); they have no endpoints here.
+            // Envoy requires CLUSTER_PROVIDED for ORIGINAL_DST clusters (Istio's Passthrough clusters): each
+            // connection's original destination is its endpoint.
             case CLUSTER_PROVIDED -> {
                 if (c.getType() != Cluster.DiscoveryType.ORIGINAL_DST) {
                     throw new InvalidConfigException(field + ".lb_policy: CLUSTER_PROVIDED (expected: only with type ORIGINAL_DST)");
                 }
-                yield LbPolicy.ROUND_ROBIN;
+                yield LbPolicy.CLUSTER_PROVIDED;
             }
             default -> throw new InvalidConfigException(field + ".lb_policy: " + c.getLbPolicy()
                     + " (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV)");
@@ -74,7 +75,7 @@ public final class ClusterTranslator {
         ClusterLoadAssignment cla = switch (c.getType()) {
             case EDS -> assignment;
             case STATIC, STRICT_DNS, LOGICAL_DNS -> c.getLoadAssignment();
-            case ORIGINAL_DST -> null; // Passthrough: forwarding to the original destination is not implemented.
+            case ORIGINAL_DST -> null; // Passthrough: no endpoints of its own (LbPolicy.CLUSTER_PROVIDED).
             default -> throw new InvalidConfigException(field + ".type: " + c.getType()
                     + " (expected: EDS, STATIC, STRICT_DNS, LOGICAL_DNS or ORIGINAL_DST)");
         };
@@ -91,6 +92,7 @@ public final class ClusterTranslator {
                     (int) Math.min(8_388_608, c.getRingHashLbConfig().hasMaximumRingSize()
                             ? c.getRingHashLbConfig().getMaximumRingSize().getValue() : 8_388_608));
             case MAGLEV -> new MaglevLoadBalancer(endpoints, random, maglevTableSize(c, field));
+            case CLUSTER_PROVIDED -> new RoundRobinLoadBalancer(endpoints, random); // empty: HTTP routes get 503 UH
         };
         String[] parts = c.getName().split("\\|", -1);
         String service = parts.length == 4 && !parts[3].isEmpty() ? parts[3] : c.getName();

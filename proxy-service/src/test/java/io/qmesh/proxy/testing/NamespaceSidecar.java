@@ -2,6 +2,7 @@ package io.qmesh.proxy.testing;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
 import com.sun.net.httpserver.HttpServer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -17,6 +18,7 @@ import io.qmesh.proxy.lb.RandomSource;
 import io.qmesh.proxy.stats.AccessLog;
 import io.qmesh.proxy.xds.TypeUrls;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -31,7 +33,9 @@ import java.util.Map;
  * namespace whose iptables REDIRECT every outbound TCP connection to port 15001 (except this
  * process's, by its group 1337, as Istio excludes the proxy's uid/gid). It holds the real proxy, its
  * ADS server and two "remote pods": an HTTP server on {@value #REVIEWS_POD}:9080 and a line server on
- * {@value #MYSQL_POD}:9090. LDS/RDS/CDS/EDS are Istio's shapes: virtualOutbound on 0.0.0.0:15001 with
+ * {@value #MYSQL_POD}:9090, plus a host outside the mesh, {@value #EXTERNAL_HOST}:7070 (HTTP), that only
+ * virtualOutbound's catch-all chain to PassthroughCluster (ORIGINAL_DST, CLUSTER_PROVIDED) reaches.
+ * LDS/RDS/CDS/EDS are Istio's shapes: virtualOutbound on 0.0.0.0:15001 with
  * use_original_dst, {@code 0.0.0.0_9080} (HTTP, RDS "9080" with the service VIP {@value #REVIEWS_VIP}
  * among its domains) and {@code 0.0.0.0_9090} (tcp_proxy). Prints {@code ready} once the proxy
  * applied everything, and exits when its stdin closes.
@@ -42,21 +46,16 @@ public final class NamespaceSidecar {
     public static final String MYSQL_VIP = "10.96.0.30";
     public static final String REVIEWS_POD = "198.51.100.21";
     public static final String MYSQL_POD = "198.51.100.22";
+    /** A host outside the mesh (no listener, no cluster): reachable only through PassthroughCluster. */
+    public static final String EXTERNAL_HOST = "198.51.100.23";
     public static final int OUTBOUND_PORT = 15001;
 
     private NamespaceSidecar() {
     }
 
     public static void main(String[] args) throws Exception {
-        HttpServer reviews = HttpServer.create(new InetSocketAddress(REVIEWS_POD, 9080), 16);
-        reviews.createContext("/", ex -> {
-            byte[] body = ("reviews-pod host=" + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        reviews.start();
+        HttpServer reviews = httpServer(new InetSocketAddress(REVIEWS_POD, 9080), "reviews-pod");
+        HttpServer external = httpServer(new InetSocketAddress(EXTERNAL_HOST, 7070), "external");
         ServerSocket mysql = new ServerSocket();
         mysql.bind(new InetSocketAddress(MYSQL_POD, 9090));
         Thread lines = new Thread(() -> serveLines(mysql), "mysql-pod");
@@ -67,7 +66,10 @@ public final class NamespaceSidecar {
         String reviewsCluster = Mesh.outbound(9080, "", "reviews.default.svc.cluster.local");
         String mysqlCluster = Mesh.outbound(9090, "", "mysqldb.default.svc.cluster.local");
         ads.set(TypeUrls.CLUSTER, "1", List.of(Mesh.edsCluster(reviewsCluster, Cluster.LbPolicy.ROUND_ROBIN),
-                Mesh.edsCluster(mysqlCluster, Cluster.LbPolicy.ROUND_ROBIN)));
+                Mesh.edsCluster(mysqlCluster, Cluster.LbPolicy.ROUND_ROBIN),
+                Cluster.newBuilder().setName("PassthroughCluster").setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                        .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                        .setConnectTimeout(Duration.newBuilder().setSeconds(1)).build()));
         ads.set(TypeUrls.ENDPOINT, "1", List.of(
                 Mesh.endpoints(reviewsCluster, new InetSocketAddress(REVIEWS_POD, 9080)),
                 Mesh.endpoints(mysqlCluster, new InetSocketAddress(MYSQL_POD, 9090))));
@@ -101,7 +103,22 @@ public final class NamespaceSidecar {
         proxy.close();
         ads.close();
         reviews.stop(0);
+        external.stop(0);
         mysql.close();
+    }
+
+    /** Answers every request with {@code <name> host=<Host header>}. */
+    private static HttpServer httpServer(InetSocketAddress address, String name) throws IOException {
+        HttpServer server = HttpServer.create(address, 16);
+        server.createContext("/", ex -> {
+            byte[] body = (name + " host=" + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return server;
     }
 
     /** Answers each line with {@code mysql-pod:<line>}. */
