@@ -46,7 +46,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,20 +63,25 @@ class GrpcProxyTest {
 
     static final String GRPC_FQDN = "grpc-echo.default.svc.cluster.local";
     static final String GRPC = Mesh.outbound(9090, "", GRPC_FQDN);
+    static final String LIMITED = Mesh.outbound(9090, "limited", GRPC_FQDN);
     static final String WEB = Mesh.outbound(9080, "", Mesh.REVIEWS);
     static ProxyHarness h;
     static GrpcEchoServer grpc;
+    static GrpcEchoServer limited;
     static TestUpstream web;
     static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
         grpc = new GrpcEchoServer();
+        limited = new GrpcEchoServer(2);
         web = new TestUpstream("web");
         h = new ProxyHarness();
         h.ads.set(TypeUrls.CLUSTER, "c1", List.of(Mesh.http2(Mesh.edsCluster(GRPC, Cluster.LbPolicy.ROUND_ROBIN)),
+                Mesh.http2(Mesh.edsCluster(LIMITED, Cluster.LbPolicy.ROUND_ROBIN)),
                 Mesh.edsCluster(WEB, Cluster.LbPolicy.ROUND_ROBIN)));
-        h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(GRPC, grpc.address()), Mesh.endpoints(WEB, web.address())));
+        h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(GRPC, grpc.address()),
+                Mesh.endpoints(LIMITED, limited.address()), Mesh.endpoints(WEB, web.address())));
         h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(),
                 Mesh.outboundHttpPort(9090, Mesh.faultFilter()), Mesh.boundHttpListener("h2c-edge", "edge")));
         HTTPFault unavailable = HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setGrpcStatus(14)
@@ -95,7 +100,8 @@ class GrpcProxyTest {
                                 .setBaseInterval(Duration.newBuilder().setNanos(1_000_000)))))
                 .build();
         h.ads.set(TypeUrls.ROUTE, "r1", List.of(
-                Mesh.routeConfig(9090, GRPC_FQDN, aborted, flaky, Mesh.prefixRoute("/", GRPC)),
+                Mesh.routeConfig(9090, GRPC_FQDN, aborted, flaky, Mesh.prefixRoute("/test.Echo/Slow", LIMITED),
+                        Mesh.prefixRoute("/", GRPC)),
                 io.envoyproxy.envoy.config.route.v3.RouteConfiguration.newBuilder().setName("edge")
                         .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName("edge")
                                 .addDomains("*").addRoutes(Mesh.prefixRoute("/", WEB)))
@@ -112,16 +118,17 @@ class GrpcProxyTest {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         h.close();
         grpc.close();
+        limited.close();
         web.close();
     }
 
     @Test
     void unaryCallsShareOneUpstreamConnection() throws Exception {
-        List<CompletableFuture<StringValue>> calls = new ArrayList<>();
+        // Asynchronous calls: all 20 are in flight at once on the client's one HTTP/2 connection.
+        List<Future<StringValue>> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            StringValue req = StringValue.of("n" + i);
-            calls.add(CompletableFuture.supplyAsync(() ->
-                    ClientCalls.blockingUnaryCall(channel, GrpcEchoServer.SAY, CallOptions.DEFAULT, req)));
+            calls.add(ClientCalls.futureUnaryCall(channel.newCall(GrpcEchoServer.SAY, CallOptions.DEFAULT),
+                    StringValue.of("n" + i)));
         }
         for (int i = 0; i < 20; i++) {
             assertEquals("hello n" + i, calls.get(i).get(10, TimeUnit.SECONDS).getValue());
@@ -132,6 +139,19 @@ class GrpcProxyTest {
         assertTrue(h.accessLog.stream().anyMatch(e -> e.path().equals("/test.Echo/Say") && e.protocol().equals("HTTP/2")
                 && e.status() == 200 && GRPC.equals(e.upstreamCluster())), "access log: " + h.accessLog);
         assertTrue(h.proxy.metrics().requests(l -> l.requestProtocol().equals("grpc") && l.responseCode().equals("200")) >= 20);
+    }
+
+    @Test
+    void streamsBeyondTheUpstreamsConcurrencyLimitWaitOrGetAnotherConnection() throws Exception {
+        List<Future<StringValue>> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            calls.add(ClientCalls.futureUnaryCall(channel.newCall(GrpcEchoServer.SLOW,
+                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), StringValue.of("s" + i)));
+        }
+        for (int i = 0; i < 10; i++) {
+            assertEquals("hello s" + i, calls.get(i).get(15, TimeUnit.SECONDS).getValue());
+        }
+        assertEquals(10, limited.calls.get(), "every call reached the upstream once (SETTINGS_MAX_CONCURRENT_STREAMS 2)");
     }
 
     @Test

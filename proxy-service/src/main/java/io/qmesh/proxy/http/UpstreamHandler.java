@@ -46,6 +46,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                     Http2FrameCodecBuilder.forClient()
                             .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                             .validateHeaders(true)
+                            // Streams beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS wait for a free
+                            // slot instead of failing (the pool opens another connection once it knows).
+                            .encoderEnforceMaxConcurrentStreams(true)
                             .build(),
                     // No pushed streams are accepted (push disabled); the handler is never used.
                     new Http2MultiplexHandler(new ChannelInboundHandlerAdapter())

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real grpc-java server (HTTP/2, h2c) on a loopback port with a tiny hand-described service, so no
  * code generation is needed: {@code test.Echo/Say} (unary, "hello " + the request),
  * {@code test.Echo/Count} (server streaming: n messages) and {@code test.Echo/Flaky} (UNAVAILABLE for
- * the first {@link #flakyFailures} calls, then like Say), {@code test.Echo/Tick} (a message every 10 ms
+ * the first {@link #flakyFailures} calls, then like Say), {@code test.Echo/Slow} (Say after 100 ms), {@code test.Echo/Tick} (a message every 10 ms
  * until the client cancels). It counts calls and HTTP/2 connections.
  */
 public final class GrpcEchoServer implements AutoCloseable {
@@ -32,6 +32,7 @@ public final class GrpcEchoServer implements AutoCloseable {
     public static final String SERVICE = "test.Echo";
     public static final MethodDescriptor<StringValue, StringValue> SAY = unary("Say");
     public static final MethodDescriptor<StringValue, StringValue> FLAKY = unary("Flaky");
+    public static final MethodDescriptor<StringValue, StringValue> SLOW = unary("Slow");
     public static final MethodDescriptor<Int32Value, StringValue> COUNT = MethodDescriptor.<Int32Value, StringValue>newBuilder()
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
             .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Count"))
@@ -62,11 +63,23 @@ public final class GrpcEchoServer implements AutoCloseable {
     }
 
     public GrpcEchoServer() throws IOException {
+        this(Integer.MAX_VALUE);
+    }
+
+    /** @param maxConcurrentStreams the SETTINGS_MAX_CONCURRENT_STREAMS this server announces */
+    public GrpcEchoServer(int maxConcurrentStreams) throws IOException {
         ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
                 .addMethod(SAY, ServerCalls.asyncUnaryCall((req, out) -> {
                     calls.incrementAndGet();
                     out.onNext(StringValue.of("hello " + req.getValue()));
                     out.onCompleted();
+                }))
+                .addMethod(SLOW, ServerCalls.asyncUnaryCall((req, out) -> {
+                    calls.incrementAndGet();
+                    ticker.schedule(() -> {
+                        out.onNext(StringValue.of("hello " + req.getValue()));
+                        out.onCompleted();
+                    }, 100, TimeUnit.MILLISECONDS);
                 }))
                 .addMethod(FLAKY, ServerCalls.asyncUnaryCall((req, out) -> {
                     calls.incrementAndGet();
@@ -100,6 +113,7 @@ public final class GrpcEchoServer implements AutoCloseable {
                 .build();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(service)
+                .maxConcurrentCallsPerConnection(maxConcurrentStreams)
                 .addTransportFilter(new ServerTransportFilter() {
                     @Override
                     public Attributes transportReady(Attributes attrs) {
