@@ -1,6 +1,7 @@
 package io.qmesh.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,6 +228,7 @@ class GrpcProxyTest {
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
             assertTrue(response.toLowerCase().contains("transfer-encoding: chunked"), response);
             assertTrue(response.contains("hello h1"), response);
+            assertFalse(response.toLowerCase().contains("x-http2-"), "HTTP/2 conversion headers stay inside: " + response);
             // The gRPC status travels in the chunked body's trailer section, after the last chunk.
             int lastChunk = response.indexOf("\r\n0\r\n");
             assertTrue(lastChunk > 0 && response.substring(lastChunk).contains("grpc-status: 0"), response);
