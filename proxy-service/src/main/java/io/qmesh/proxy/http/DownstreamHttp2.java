@@ -137,7 +137,7 @@ final class DownstreamHttp2 {
         }
     }
 
-    /** Closes an HTTP/2 connection that stayed idle with no open stream (Envoy's idle_timeout). */
+    /** Closes an HTTP/2 connection (downstream or upstream) that stayed idle with no open stream (Envoy's idle_timeout). */
     static final class IdleCloser extends ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {

@@ -15,8 +15,10 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.qmesh.proxy.cluster.UpstreamPipelines;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Last handler of an upstream HTTP/1.1 connection or HTTP/2 stream: forwards response parts to the
@@ -43,6 +45,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                     new UpstreamHandler()
                 },
                 () -> new ChannelHandler[] {
+                    // Istio's default upstream idle_timeout (1 h): a connection with no stream that long closes.
+                    new IdleStateHandler(0, 0, 1, TimeUnit.HOURS),
+                    new DownstreamHttp2.IdleCloser(),
                     Http2FrameCodecBuilder.forClient()
                             .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                             .validateHeaders(true)

@@ -173,6 +173,16 @@ class Http2PipelineTest {
     }
 
     @Test
+    void idleHttp2ConnectionWithoutStreamsCloses() {
+        EmbeddedChannel client = new EmbeddedChannel(new DownstreamHttp2.IdleCloser(), Http2FrameCodecBuilder.forClient().build());
+        client.pipeline().fireUserEventTriggered("not idleness");
+        assertTrue(client.isOpen());
+        client.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.ALL_IDLE_STATE_EVENT);
+        assertFalse(client.isOpen(), "no open stream: the idle connection closes");
+        client.finishAndReleaseAll();
+    }
+
+    @Test
     void byteRelayHandsEachBufferOnOnceAndClosesThePeer() {
         EmbeddedChannel peer = new EmbeddedChannel();
         List<Integer> sizes = new ArrayList<>();
