@@ -103,18 +103,19 @@ public final class ClusterTranslator {
         b.setConnectTimeout(Protos.duration(tcp != null && tcp.connectTimeout() != null
                 ? Durations.parse(tcp.connectTimeout()) : DEFAULT_CONNECT_TIMEOUT));
         b.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
-                .setMaxConnections(Protos.u32(tcp != null && tcp.maxConnections() != null ? tcp.maxConnections() : UNLIMITED))
+                .setMaxConnections(Protos.u32(limit(tcp == null ? null : tcp.maxConnections())))
                 .setMaxPendingRequests(Protos.u32(limit(http == null ? null : http.http1MaxPendingRequests())))
                 .setMaxRequests(Protos.u32(limit(http == null ? null : http.http2MaxRequests())))
                 .setMaxRetries(Protos.u32(limit(http == null ? null : http.maxRetries())))
                 .setTrackRemaining(true)));
         if (policy.outlierDetection() != null) {
             b.setOutlierDetection(outlier(policy.outlierDetection()));
-            if (policy.outlierDetection().minHealthPercent() != null) {
-                b.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
-                        .setHealthyPanicThreshold(io.envoyproxy.envoy.type.v3.Percent.newBuilder()
-                                .setValue(policy.outlierDetection().minHealthPercent())));
-            }
+            // Istio always sets the panic threshold with outlier detection: minHealthPercent, default 0
+            // (no panic; Envoy's own default would be 50 %).
+            Integer minHealth = policy.outlierDetection().minHealthPercent();
+            b.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+                    .setHealthyPanicThreshold(io.envoyproxy.envoy.type.v3.Percent.newBuilder()
+                            .setValue(minHealth == null ? 0 : minHealth)));
         }
         b.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Protos.any(httpOptions(c.port().protocol().isHttp2(), http)));
         return b.build();
@@ -151,12 +152,11 @@ public final class ClusterTranslator {
     }
 
     private static OutlierDetection outlier(DestinationRule.OutlierDetection od) {
-        OutlierDetection.Builder b = OutlierDetection.newBuilder();
+        // Istio: success-rate ejection is always off; an unset consecutive5xxErrors keeps Envoy's default (5).
+        OutlierDetection.Builder b = OutlierDetection.newBuilder().setEnforcingSuccessRate(Protos.u32(0));
         Integer c5xx = od.consecutive5xxErrors() != null ? od.consecutive5xxErrors() : od.consecutiveErrors();
         if (c5xx != null) {
             b.setConsecutive5Xx(Protos.u32(c5xx)).setEnforcingConsecutive5Xx(Protos.u32(c5xx > 0 ? 100 : 0));
-        } else {
-            b.setEnforcingConsecutive5Xx(Protos.u32(0));
         }
         if (od.consecutiveGatewayErrors() != null) {
             b.setConsecutiveGatewayFailure(Protos.u32(od.consecutiveGatewayErrors()))
@@ -168,7 +168,7 @@ public final class ClusterTranslator {
         if (od.baseEjectionTime() != null) {
             b.setBaseEjectionTime(Protos.duration(Durations.parse(od.baseEjectionTime())));
         }
-        if (od.maxEjectionPercent() != null) {
+        if (od.maxEjectionPercent() != null && od.maxEjectionPercent() > 0) { // 0: Envoy's default (10 %)
             b.setMaxEjectionPercent(Protos.u32(od.maxEjectionPercent()));
         }
         return b.build();
