@@ -12,7 +12,9 @@ import io.qmesh.proxy.config.ProxyConfig;
 import io.qmesh.proxy.filter.HttpFilterRegistry;
 import io.qmesh.proxy.http.DataPlane;
 import io.qmesh.proxy.http.UpstreamHandler;
+import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.lb.RandomSource;
+import io.qmesh.proxy.resilience.ResilienceRegistry;
 import io.qmesh.proxy.listener.ListenerManager;
 import io.qmesh.proxy.listener.Transport;
 import io.qmesh.proxy.stats.AccessLog;
@@ -44,6 +46,7 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<ProxyConfig> config = new AtomicReference<>(ProxyConfig.EMPTY);
     private final StatsRegistry stats = new StatsRegistry();
     private final IstioMetrics metrics = new IstioMetrics();
+    private final ResilienceRegistry resilience;
     private final ListenerManager listeners;
     private final XdsState xds;
     private final ScheduledExecutorService scheduler;
@@ -54,6 +57,12 @@ public final class ProxyServer implements AutoCloseable {
     private AdminServer prometheus;
 
     public ProxyServer(Bootstrap bootstrap, ProxySettings settings, AccessLog accessLog, RandomSource random) {
+        this(bootstrap, settings, accessLog, random, System::nanoTime);
+    }
+
+    /** @param resilienceTicker the monotonic nanosecond clock of outlier detection (tests advance a fake one) */
+    public ProxyServer(Bootstrap bootstrap, ProxySettings settings, AccessLog accessLog, RandomSource random,
+                       java.util.function.LongSupplier resilienceTicker) {
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.transport = Transport.detect(settings.epoll());
@@ -65,7 +74,8 @@ public final class ProxyServer implements AutoCloseable {
                         bootstrap.namespace(), orUnknown(bootstrap.label("app"), "unknown"),
                         orUnknown(bootstrap.label("version"), "unknown")));
         this.listeners = new ListenerManager(transport, boss, workers, plane);
-        this.xds = new XdsState(new ProxyConfigTranslator(HttpFilterRegistry.standard(), random), config,
+        this.resilience = new ResilienceRegistry(stats, resilienceTicker, random::nextDouble);
+        this.xds = new XdsState(new ProxyConfigTranslator(HttpFilterRegistry.standard(), random, resilience), config,
                 new ConfigSink() {
                     @Override
                     public void prepare(ProxyConfig next) throws InvalidConfigException {
@@ -75,6 +85,7 @@ public final class ProxyServer implements AutoCloseable {
                     @Override
                     public void published(ProxyConfig current) {
                         listeners.retire(current);
+                        current.clusters().values().forEach(UpstreamCluster::publishOutlierSettings);
                     }
                 }, stats);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,6 +112,8 @@ public final class ProxyServer implements AutoCloseable {
         health = AdminServer.start(transport, boss, "0.0.0.0", settings.healthPort(), endpoints.health());
         prometheus = AdminServer.start(transport, boss, "0.0.0.0", settings.prometheusPort(), endpoints.prometheusOnly());
         ads.start();
+        // Outlier detection sweeps (each cluster at its own interval) run on the control thread.
+        scheduler.scheduleWithFixedDelay(resilience::tick, 100, 100, TimeUnit.MILLISECONDS);
         return this;
     }
 

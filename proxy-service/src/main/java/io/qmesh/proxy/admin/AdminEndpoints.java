@@ -127,17 +127,31 @@ public final class AdminEndpoints {
         StringBuilder sb = new StringBuilder();
         for (UpstreamCluster c : new TreeMap<>(config.get().clusters()).values()) {
             sb.append(c.name()).append("::lb_policy::").append(c.lbPolicy()).append('\n');
+            var t = c.thresholds();
+            String dp = c.name() + "::default_priority::";
+            sb.append(dp).append("max_connections::").append(t.maxConnections()).append('\n');
+            sb.append(dp).append("max_pending_requests::").append(t.maxPendingRequests()).append('\n');
+            sb.append(dp).append("max_requests::").append(t.maxRequests()).append('\n');
+            sb.append(dp).append("max_retries::").append(t.maxRetries()).append('\n');
             for (LbEndpoint e : c.loadBalancer().endpoints()) {
                 String p = c.name() + "::" + e.hostPort() + "::";
-                sb.append(p).append("health_flags::").append(e.healthy() ? "healthy" : "/failed_eds_health").append('\n');
+                sb.append(p).append("health_flags::").append(healthFlags(e)).append('\n');
                 sb.append(p).append("weight::").append(e.weight()).append('\n');
                 sb.append(p).append("rq_active::").append(e.counters().activeRequests.get()).append('\n');
                 sb.append(p).append("rq_total::").append(e.counters().requests.sum()).append('\n');
                 sb.append(p).append("rq_error::").append(e.counters().errors.sum()).append('\n');
                 sb.append(p).append("cx_connect_fail::").append(e.counters().connectFailures.sum()).append('\n');
+                sb.append(p).append("outlier_ejections::").append(e.counters().outlier.ejectionCount()).append('\n');
             }
         }
         return AdminResponse.text(200, sb.toString());
+    }
+
+    /** Envoy's rendering: "healthy", or each failed check ("/failed_eds_health/failed_outlier_check"). */
+    private static String healthFlags(LbEndpoint e) {
+        String flags = (e.healthy() ? "" : "/failed_eds_health")
+                + (e.counters().outlier.ejected() ? "/failed_outlier_check" : "");
+        return flags.isEmpty() ? "healthy" : flags;
     }
 
     AdminResponse stats() {

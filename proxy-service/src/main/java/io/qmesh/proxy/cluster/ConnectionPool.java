@@ -11,7 +11,10 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.qmesh.proxy.resilience.CircuitBreaker;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -19,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -36,12 +40,29 @@ import java.util.function.Supplier;
  */
 public final class ConnectionPool {
 
+    private static final AttributeKey<UpstreamCluster> OWNER = AttributeKey.valueOf("qmesh.pool.owner");
+    private static final AttributeKey<int[]> REQUESTS = AttributeKey.valueOf("qmesh.pool.requests");
+    private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("qmesh.pool.idle");
+
     private final EventLoop loop;
     private final Class<? extends SocketChannel> channelClass;
     private final UpstreamPipelines pipelines;
     private final int maxIdlePerEndpoint;
-    private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+    private final Map<InetSocketAddress, Host> hosts = new HashMap<>();
     private final Map<InetSocketAddress, List<ChannelFuture>> multiplexed = new HashMap<>();
+
+    /** HTTP/1.1 state of one endpoint on this loop (Envoy's per-worker, per-host pool). */
+    private static final class Host {
+        final ArrayDeque<Channel> idle = new ArrayDeque<>();
+        /** Requests waiting for a connection because max_connections is reached. */
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        /** Connections connecting, in use or idle. */
+        int connections;
+    }
+
+    private record Waiter(InetSocketAddress address, UpstreamCluster cluster, long connectTimeoutMillis,
+                          Runnable onNewConnection, Promise<Channel> promise) {
+    }
 
     ConnectionPool(EventLoop loop, Class<? extends SocketChannel> channelClass, UpstreamPipelines pipelines,
                    int maxIdlePerEndpoint) {
@@ -51,43 +72,136 @@ public final class ConnectionPool {
         this.maxIdlePerEndpoint = maxIdlePerEndpoint;
     }
 
-    /**
-     * A channel to send one request on: for HTTP/1.1 an idle or new connection, for HTTP/2 a new
-     * stream on a shared connection. {@code onNewConnection} runs when a connection is opened for it.
-     * Hand the channel back with {@link #release} (or close it).
-     */
+    /** {@link #acquire(InetSocketAddress, UpstreamCluster, boolean, Runnable)} outside any circuit breaker (mirrors). */
     public Future<Channel> acquire(InetSocketAddress address, long connectTimeoutMillis, boolean http2,
                                    Runnable onNewConnection) {
+        return acquire(address, null, connectTimeoutMillis, http2, onNewConnection);
+    }
+
+    /**
+     * A channel to send one request of {@code cluster} on: for HTTP/1.1 an idle or new connection,
+     * for HTTP/2 a new stream on a shared connection. {@code onNewConnection} runs when a connection
+     * is opened for it. Hand the channel back with {@link #release} (or close it); cancel the future
+     * to give up waiting.
+     *
+     * <p>HTTP/1.1 follows the cluster's circuit breaker as Envoy's pool does: with no idle
+     * connection the request is pending (max_pending_requests, else the future fails with
+     * {@link CircuitBreaker.OverflowException}); it opens a connection if max_connections allows (or
+     * this loop has none to the endpoint), else it waits for one of this loop's connections to the
+     * endpoint to be released or closed. A connection serves at most max_requests_per_connection
+     * requests and closes after idle_timeout unused.
+     */
+    public Future<Channel> acquire(InetSocketAddress address, UpstreamCluster cluster, boolean http2,
+                                   Runnable onNewConnection) {
+        return acquire(address, cluster, cluster.connectTimeoutMillis(), http2, onNewConnection);
+    }
+
+    private Future<Channel> acquire(InetSocketAddress address, UpstreamCluster cluster, long connectTimeoutMillis,
+                                    boolean http2, Runnable onNewConnection) {
         assert loop.inEventLoop();
         if (http2) {
             return openStream(address, connectTimeoutMillis, onNewConnection);
         }
-        Channel ch = pollIdle(address);
+        Host host = hosts.computeIfAbsent(address, a -> new Host());
+        Channel ch = pollIdle(host);
         if (ch != null) {
-            return loop.newSucceededFuture(ch);
+            return loop.newSucceededFuture(startRequest(ch));
         }
-        onNewConnection.run();
+        if (cluster != null) {
+            if (!cluster.circuitBreaker().tryAcquirePending(cluster.thresholds())) {
+                return loop.newFailedFuture(CircuitBreaker.OverflowException.INSTANCE);
+            }
+        }
         Promise<Channel> promise = loop.newPromise();
-        connect(address, connectTimeoutMillis, pipelines.http1()).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                promise.setSuccess(f.channel());
-            } else {
-                promise.setFailure(f.cause());
+        Waiter waiter = new Waiter(address, cluster, connectTimeoutMillis, onNewConnection, promise);
+        promise.addListener(f -> {
+            if (cluster != null) {
+                cluster.circuitBreaker().releasePending();
+            }
+            if (f.isCancelled()) {
+                host.waiters.remove(waiter);
             }
         });
+        if (mayOpen(host, cluster)) {
+            open(host, waiter);
+        } else {
+            host.waiters.addLast(waiter);
+        }
         return promise;
     }
 
-    private Channel pollIdle(InetSocketAddress address) {
-        ArrayDeque<Channel> queue = idle.get(address);
-        while (queue != null && !queue.isEmpty()) {
-            Channel ch = queue.pollLast();
+    /** Takes a connection slot of the cluster's breaker; a loop with no connection to the host always may. */
+    private static boolean mayOpen(Host host, UpstreamCluster cluster) {
+        return cluster == null || cluster.circuitBreaker().tryOpenConnection(cluster.thresholds(), host.connections == 0);
+    }
+
+    private void open(Host host, Waiter waiter) {
+        host.connections++;
+        waiter.onNewConnection().run();
+        ChannelFuture future = connect(waiter.address(), waiter.connectTimeoutMillis(), pipelines.http1());
+        Channel ch = future.channel();
+        ch.attr(OWNER).set(waiter.cluster());
+        ch.attr(REQUESTS).set(new int[1]);
+        ch.closeFuture().addListener(f -> {
+            host.connections--;
+            host.idle.remove(ch);
+            cancelIdleTimer(ch);
+            if (waiter.cluster() != null) {
+                waiter.cluster().circuitBreaker().connectionClosed();
+            }
+            serveWaiters(host);
+        });
+        future.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                waiter.promise().tryFailure(f.cause());
+            } else if (!waiter.promise().isDone()) {
+                waiter.promise().setSuccess(startRequest(f.channel()));
+            } else {
+                release(waiter.address(), f.channel()); // the request gave up while connecting: unused
+            }
+        });
+    }
+
+    /** A connection closed: the first waiters may open new ones now. */
+    private void serveWaiters(Host host) {
+        while (!host.waiters.isEmpty()) {
+            Waiter w = host.waiters.peekFirst();
+            if (w.promise().isDone()) {
+                host.waiters.pollFirst();
+            } else if (mayOpen(host, w.cluster())) {
+                host.waiters.pollFirst();
+                open(host, w);
+            } else {
+                return;
+            }
+        }
+    }
+
+    private Channel pollIdle(Host host) {
+        while (!host.idle.isEmpty()) {
+            Channel ch = host.idle.pollLast();
+            cancelIdleTimer(ch);
             if (ch.isActive()) {
                 ch.config().setAutoRead(false);
-                return ch;
+                return startRequest(ch);
             }
         }
         return null;
+    }
+
+    private static Channel startRequest(Channel ch) {
+        int[] count = ch.attr(REQUESTS).get();
+        if (count != null) {
+            count[0]++;
+        }
+        return ch;
+    }
+
+    private static void cancelIdleTimer(Channel ch) {
+        ScheduledFuture<?> timer = ch.attr(IDLE_TIMER).getAndSet(null);
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 
     private Future<Channel> openStream(InetSocketAddress address, long connectTimeoutMillis, Runnable onNewConnection) {
@@ -145,7 +259,7 @@ public final class ConnectionPool {
 
     private ChannelFuture connect(InetSocketAddress address, long connectTimeoutMillis,
                                   Supplier<ChannelHandler[]> pipeline) {
-        ChannelFuture future = new Bootstrap()
+        return new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
                 .option(ChannelOption.AUTO_READ, false)
@@ -158,19 +272,13 @@ public final class ConnectionPool {
                     }
                 })
                 .connect(address);
-        Channel ch = future.channel();
-        ch.closeFuture().addListener(f -> {
-            ArrayDeque<Channel> queue = idle.get(address);
-            if (queue != null) {
-                queue.remove(ch);
-            }
-        });
-        return future;
     }
 
     /**
-     * Returns a channel whose last exchange completed cleanly: an HTTP/1.1 connection goes back to
-     * the idle set; an HTTP/2 stream is done and closes (its connection stays shared).
+     * Returns a channel whose last exchange completed cleanly: an HTTP/1.1 connection goes to the
+     * first request waiting for one to this endpoint, else back to the idle set (closing after the
+     * cluster's idle_timeout), unless it has served max_requests_per_connection; an HTTP/2 stream is
+     * done and closes (its connection stays shared).
      */
     public void release(InetSocketAddress address, Channel ch) {
         assert loop.inEventLoop();
@@ -178,20 +286,41 @@ public final class ConnectionPool {
             ch.close();
             return;
         }
-        ArrayDeque<Channel> queue = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
-        if (queue.size() >= maxIdlePerEndpoint) {
+        UpstreamCluster owner = ch.attr(OWNER).get();
+        int[] served = ch.attr(REQUESTS).get();
+        if (owner != null && owner.maxRequestsPerConnection() > 0 && served != null
+                && served[0] >= owner.maxRequestsPerConnection()) {
+            ch.close(); // the close lets a waiter open a new connection
+            return;
+        }
+        Host host = hosts.computeIfAbsent(address, a -> new Host());
+        Waiter w;
+        while ((w = host.waiters.pollFirst()) != null) {
+            if (w.promise().trySuccess(ch)) {
+                startRequest(ch);
+                return;
+            }
+        }
+        if (host.idle.size() >= maxIdlePerEndpoint) {
             ch.close();
             return;
         }
-        queue.addLast(ch);
+        host.idle.addLast(ch);
         ch.config().setAutoRead(true);
+        if (owner != null && owner.idleTimeoutMillis() > 0) {
+            ch.attr(IDLE_TIMER).set(loop.schedule(() -> {
+                if (host.idle.remove(ch)) {
+                    ch.close();
+                }
+            }, owner.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
+        }
     }
 
     int idleCount() {
         // Approximate when read from another thread; used for diagnostics only.
         int n = 0;
-        for (ArrayDeque<Channel> q : idle.values()) {
-            n += q.size();
+        for (Host h : hosts.values()) {
+            n += h.idle.size();
         }
         return n;
     }

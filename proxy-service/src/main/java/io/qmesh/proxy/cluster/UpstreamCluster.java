@@ -1,6 +1,9 @@
 package io.qmesh.proxy.cluster;
 
 import io.qmesh.proxy.lb.LoadBalancer;
+import io.qmesh.proxy.resilience.CircuitBreaker;
+import io.qmesh.proxy.resilience.ClusterResilience;
+import io.qmesh.proxy.resilience.OutlierDetector;
 
 /**
  * A cluster ready for the data path: its settings, its endpoints inside a load balancer, and what
@@ -11,6 +14,10 @@ import io.qmesh.proxy.lb.LoadBalancer;
  * @param destinationService       e.g. reviews.default.svc.cluster.local, from the Istio cluster name
  * @param subset                   e.g. v1, or ""
  * @param protocol                 HTTP/1.1 or HTTP/2 (h2c) towards the endpoints
+ * @param idleTimeoutMillis        common_http_protocol_options.idle_timeout: an idle pooled connection closes after it (0 = never)
+ * @param thresholds               circuit_breakers (DEFAULT priority) of this generation
+ * @param outlier                  outlier_detection of this generation, or null
+ * @param resilience               the cluster's breaker and outlier detector, shared across generations
  */
 public record UpstreamCluster(
         String name,
@@ -20,7 +27,25 @@ public record UpstreamCluster(
         LoadBalancer loadBalancer,
         String destinationService,
         String subset,
-        UpstreamProtocol protocol) {
+        UpstreamProtocol protocol,
+        long idleTimeoutMillis,
+        CircuitBreaker.Thresholds thresholds,
+        OutlierDetector.Config outlier,
+        ClusterResilience resilience) {
+
+    public CircuitBreaker circuitBreaker() {
+        return resilience.circuitBreaker();
+    }
+
+    public OutlierDetector outlierDetector() {
+        return resilience.outlierDetector();
+    }
+
+    /** Hands this generation's outlier settings and endpoints to the detector, once the config is published. */
+    public void publishOutlierSettings() {
+        resilience.outlierDetector().update(outlier,
+                loadBalancer.endpoints().stream().map(e -> e.counters().outlier).toList());
+    }
 
     /** The short service name: the first label of the service FQDN. */
     public String destinationServiceName() {

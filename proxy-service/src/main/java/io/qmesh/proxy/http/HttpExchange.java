@@ -284,10 +284,22 @@ final class HttpExchange implements FilterContext {
     }
 
     void respond(int code, String body, String contentType, int extraFlags) {
+        respond(code, body, contentType, extraFlags, false);
+    }
+
+    /** A local 503 for a circuit-breaker overflow, as Envoy answers it: {@code x-envoy-overloaded: true}, flag UO. */
+    void respondOverloaded(String body) {
+        respond(503, body, "text/plain", ResponseFlag.UPSTREAM_OVERFLOW.bit(), true);
+    }
+
+    private void respond(int code, String body, String contentType, int extraFlags, boolean overloaded) {
         flags |= extraFlags;
         FullHttpResponse response = newResponse(code, body);
         if (!body.isEmpty()) {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        if (overloaded) {
+            response.headers().set("x-envoy-overloaded", "true");
         }
         if (route != null) {
             applyResponseMutations(response.headers());

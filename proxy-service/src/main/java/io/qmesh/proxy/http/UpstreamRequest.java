@@ -18,6 +18,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.qmesh.proxy.cluster.ConnectionPool;
 import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.lb.LbEndpoint;
+import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.route.HashPolicy;
 import io.qmesh.proxy.route.RetryPolicy;
 import io.qmesh.proxy.route.RouteAction;
@@ -43,6 +44,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
             "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
     private static final String RESET =
             "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+    private static final String OVERFLOW =
+            "upstream connect error or disconnect/reset before headers. reset reason: overflow";
 
     private final HttpExchange ex;
     private final RouteAction.Forward forward;
@@ -57,6 +60,11 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private int retriesUsed;
     private LbEndpoint endpoint;
     private Channel channel;
+    private io.netty.util.concurrent.Future<Channel> acquiring;
+    /** This attempt holds a max_requests slot of the cluster's circuit breaker. */
+    private boolean requestSlot;
+    /** A retry of this request holds a max_retries slot (until the retried attempt's outcome, as Envoy). */
+    private boolean retrySlot;
     private ScheduledFuture<?> perTryTimer;
     private ScheduledFuture<?> globalTimer;
     private ScheduledFuture<?> backoffTimer;
@@ -217,6 +225,12 @@ final class UpstreamRequest implements UpstreamResponseListener {
             finishLocal(503, NO_HEALTHY, ResponseFlag.NO_HEALTHY_UPSTREAM);
             return;
         }
+        if (!cluster.circuitBreaker().tryAcquireRequest(cluster.thresholds())) {
+            endpoint = null;
+            overflow();
+            return;
+        }
+        requestSlot = true;
         tried.add(endpoint);
         ex.upstreamEndpoint = endpoint;
         endpoint.counters().activeRequests.incrementAndGet();
@@ -226,8 +240,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
         LbEndpoint target = endpoint;
         // An upgrade (WebSocket) always goes over HTTP/1.1; RFC 8441 extended CONNECT is not spoken.
         boolean http2 = cluster.protocol().http2For(ex.downstreamHttp2()) && ex.upgradeType == null;
-        pool.acquire(target.address(), cluster.connectTimeoutMillis(), http2,
-                () -> stats.inc(cluster.statPrefix() + "upstream_cx_total")).addListener(f -> {
+        acquiring = pool.acquire(target.address(), cluster, http2,
+                () -> stats.inc(cluster.statPrefix() + "upstream_cx_total"));
+        acquiring.addListener(f -> {
                     if (target != endpoint || finished || ex.isDone()) {
                         // This attempt was abandoned (timeout, downstream gone) while connecting.
                         if (f.isSuccess()) {
@@ -235,12 +250,23 @@ final class UpstreamRequest implements UpstreamResponseListener {
                         }
                         return;
                     }
+                    acquiring = null;
                     if (f.isSuccess()) {
                         send((Channel) f.getNow());
+                    } else if (f.cause() instanceof CircuitBreaker.OverflowException) {
+                        endAttempt(false);
+                        overflow();
                     } else {
                         onConnectFailure();
                     }
                 });
+    }
+
+    /** A circuit-breaker threshold refused the request: 503 with x-envoy-overloaded, UO. */
+    private void overflow() {
+        finished = true;
+        cancelTimers();
+        ex.respondOverloaded(OVERFLOW);
     }
 
     private void send(Channel ch) {
@@ -266,8 +292,10 @@ final class UpstreamRequest implements UpstreamResponseListener {
         stats.inc(cluster.statPrefix() + "upstream_cx_connect_fail");
         endpoint.counters().connectFailures.increment();
         endpoint.counters().activeRequests.decrementAndGet();
+        cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, false);
         endpoint = null;
-        if (canRetry() && policy.retriableConnectFailure()) {
+        releaseRequestSlot();
+        if (policy.retriableConnectFailure() && tryRetry()) {
             scheduleRetry();
         } else {
             finishLocal(503, CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE, exhaustedFlag());
@@ -316,12 +344,13 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (code >= 500) {
             endpoint.counters().errors.increment();
         }
+        cluster.outlierDetector().reportStatus(endpoint.counters().outlier, code);
         int grpcStatus = grpcStatus(response);
-        if ((policy.retriableStatus(code) || policy.retriableGrpcStatus(grpcStatus)) && canRetry()) {
+        if ((policy.retriableStatus(code) || policy.retriableGrpcStatus(grpcStatus)) && tryRetry()) {
             discarding = true;
             return;
         }
-        if (policy.retriableStatus(code) && policy.numRetries() > 0) {
+        if (policy.retriableStatus(code) && policy.numRetries() > 0 && retriesUsed >= policy.numRetries()) {
             ex.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
         committed = true;
@@ -352,6 +381,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             channel = null;
             endpoint.counters().activeRequests.decrementAndGet();
             endpoint = null;
+            releaseRequestSlot();
             finished = true;
             cancelTimers();
         } else if (last) {
@@ -373,6 +403,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (finished || channel == null) {
             return;
         }
+        cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, false);
         endAttempt(false);
         if (committed) {
             finished = true;
@@ -383,7 +414,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         stats.inc(cluster.statPrefix() + "upstream_cx_destroy_remote_with_active_rq");
         boolean refused = cause instanceof UpstreamHandler.StreamResetException reset
                 && reset.code == io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM;
-        if (canRetry() && (refused ? policy.retriableRefusedStream() : policy.retriableReset())) {
+        if ((refused ? policy.retriableRefusedStream() : policy.retriableReset()) && tryRetry()) {
             scheduleRetry();
         } else {
             finishLocal(503, RESET, ResponseFlag.UPSTREAM_CONNECTION_TERMINATION, exhaustedFlag());
@@ -395,8 +426,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
             return;
         }
         stats.inc(cluster.statPrefix() + "upstream_rq_per_try_timeout");
+        cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, true);
         endAttempt(false);
-        if (canRetry() && (policy.retriableStatus(504) || policy.retriableReset())) {
+        if ((policy.retriableStatus(504) || policy.retriableReset()) && tryRetry()) {
             scheduleRetry();
         } else {
             finishLocal(504, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
@@ -408,6 +440,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
             return;
         }
         stats.inc(cluster.statPrefix() + "upstream_rq_timeout");
+        if (channel != null && endpoint != null && !committed) {
+            cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, true);
+        }
         endAttempt(false);
         if (committed) {
             finished = true;
@@ -441,9 +476,15 @@ final class UpstreamRequest implements UpstreamResponseListener {
         channel = null;
         LbEndpoint ep = endpoint;
         endpoint = null;
+        if (acquiring != null) {
+            io.netty.util.concurrent.Future<Channel> waiting = acquiring;
+            acquiring = null;
+            waiting.cancel(false); // leaves the pool's wait queue; the listener sees the attempt abandoned
+        }
         if (ep != null) {
             ep.counters().activeRequests.decrementAndGet();
         }
+        releaseRequestSlot();
         if (ch == null) {
             return;
         }
@@ -472,6 +513,38 @@ final class UpstreamRequest implements UpstreamResponseListener {
         return retriesUsed < policy.numRetries() && !ex.isDone();
     }
 
+    /**
+     * Whether to retry now: retries left, and a max_retries slot of the cluster's breaker (else
+     * {@code upstream_rq_retry_overflow} and flag UO; the outcome at hand goes downstream). As in
+     * Envoy, the slot of the previous retry is given back first.
+     */
+    private boolean tryRetry() {
+        releaseRetrySlot();
+        if (!canRetry()) {
+            return false;
+        }
+        if (!cluster.circuitBreaker().tryAcquireRetry(cluster.thresholds())) {
+            ex.addFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+            return false;
+        }
+        retrySlot = true;
+        return true;
+    }
+
+    private void releaseRetrySlot() {
+        if (retrySlot) {
+            retrySlot = false;
+            cluster.circuitBreaker().releaseRetry();
+        }
+    }
+
+    private void releaseRequestSlot() {
+        if (requestSlot) {
+            requestSlot = false;
+            cluster.circuitBreaker().releaseRequest();
+        }
+    }
+
     private ResponseFlag exhaustedFlag() {
         return policy.numRetries() > 0 && retriesUsed >= policy.numRetries()
                 ? ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED : null;
@@ -485,7 +558,10 @@ final class UpstreamRequest implements UpstreamResponseListener {
         backoffTimer = ex.ctx.executor().schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
     }
 
+    /** Every finish path comes here: the request's breaker slots are given back. */
     private void cancelTimers() {
+        releaseRetrySlot();
+        releaseRequestSlot();
         if (globalTimer != null) {
             globalTimer.cancel(false);
         }

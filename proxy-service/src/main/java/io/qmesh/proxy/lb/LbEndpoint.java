@@ -19,6 +19,8 @@ public record LbEndpoint(InetSocketAddress address, int weight, boolean healthy,
         public final LongAdder requests = new LongAdder();
         public final LongAdder errors = new LongAdder();
         public final LongAdder connectFailures = new LongAdder();
+        /** Outlier detection state (consecutive errors, ejection), kept as long as the endpoint. */
+        public final io.qmesh.proxy.resilience.HostMonitor outlier = new io.qmesh.proxy.resilience.HostMonitor();
     }
 
     public String hostPort() {

@@ -9,6 +9,7 @@ import io.qmesh.proxy.cluster.UpstreamProtocol;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.qmesh.proxy.config.InvalidConfigException;
+import io.qmesh.proxy.lb.EjectionAwareLoadBalancer;
 import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.lb.LeastRequestLoadBalancer;
 import io.qmesh.proxy.lb.LoadBalancer;
@@ -17,6 +18,9 @@ import io.qmesh.proxy.lb.RandomLoadBalancer;
 import io.qmesh.proxy.lb.RandomSource;
 import io.qmesh.proxy.lb.RingHashLoadBalancer;
 import io.qmesh.proxy.lb.RoundRobinLoadBalancer;
+import io.qmesh.proxy.resilience.ClusterResilience;
+import io.qmesh.proxy.resilience.OutlierDetector;
+import io.qmesh.proxy.resilience.ResilienceRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -35,11 +39,17 @@ public final class ClusterTranslator {
     /** Istio's default connect timeout. */
     static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 10_000;
 
+    /** Envoy's default upstream idle_timeout: one hour. */
+    static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 3_600_000;
+
     private final RandomSource random;
+    private final ResilienceRegistry resilience;
     private final ConcurrentHashMap<String, LbEndpoint.Counters> counters = new ConcurrentHashMap<>();
 
-    public ClusterTranslator(RandomSource random) {
+    /** @param resilience per-cluster circuit breakers and outlier detectors, kept across generations */
+    public ClusterTranslator(RandomSource random, ResilienceRegistry resilience) {
         this.random = random;
+        this.resilience = resilience;
     }
 
     /** The EDS name of a cluster: eds_cluster_config.service_name, defaulting to the cluster name. */
@@ -97,9 +107,35 @@ public final class ClusterTranslator {
         String[] parts = c.getName().split("\\|", -1);
         String service = parts.length == 4 && !parts[3].isEmpty() ? parts[3] : c.getName();
         String subset = parts.length == 4 ? parts[2] : "";
-        int maxPerConnection = c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
+        HttpProtocolOptions httpOptions = httpProtocolOptions(c, field);
+        var common = httpOptions != null && httpOptions.hasCommonHttpProtocolOptions()
+                ? httpOptions.getCommonHttpProtocolOptions() : c.getCommonHttpProtocolOptions();
+        int maxPerConnection = common.hasMaxRequestsPerConnection() ? common.getMaxRequestsPerConnection().getValue()
+                : c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
+        long idleTimeout = common.hasIdleTimeout()
+                ? Durations.millis(common.getIdleTimeout(), field + ".common_http_protocol_options.idle_timeout")
+                : DEFAULT_IDLE_TIMEOUT_MILLIS;
+        ClusterResilience state = resilience.forCluster(c.getName());
+        OutlierDetector.Config outlier = ResilienceTranslator.outlierDetection(c, field);
+        if (outlier != null) {
+            lb = new EjectionAwareLoadBalancer(lb, state.outlierDetector(), c.getCommonLbConfig().hasHealthyPanicThreshold()
+                    ? c.getCommonLbConfig().getHealthyPanicThreshold().getValue() : 50.0);
+        }
         return new UpstreamCluster(c.getName(), policy, connectTimeout, maxPerConnection, lb, service, subset,
-                protocol(c, field));
+                protocol(c, field), idleTimeout, ResilienceTranslator.thresholds(c, field), outlier, state);
+    }
+
+    private static HttpProtocolOptions httpProtocolOptions(Cluster c, String field) throws InvalidConfigException {
+        var any = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+        if (any == null) {
+            return null;
+        }
+        try {
+            return any.unpack(HttpProtocolOptions.class);
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidConfigException(field + ".typed_extension_protocol_options[" + HTTP_PROTOCOL_OPTIONS
+                    + "]: " + any.getTypeUrl() + " (expected: " + HttpProtocolOptions.getDescriptor().getFullName() + ")");
+        }
     }
 
     /**
@@ -108,15 +144,8 @@ public final class ClusterTranslator {
      * else the deprecated http2_protocol_options on the cluster, else HTTP/1.1 (Envoy's default).
      */
     static UpstreamProtocol protocol(Cluster c, String field) throws InvalidConfigException {
-        var any = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
-        if (any != null) {
-            HttpProtocolOptions options;
-            try {
-                options = any.unpack(HttpProtocolOptions.class);
-            } catch (InvalidProtocolBufferException e) {
-                throw new InvalidConfigException(field + ".typed_extension_protocol_options[" + HTTP_PROTOCOL_OPTIONS
-                        + "]: " + any.getTypeUrl() + " (expected: " + HttpProtocolOptions.getDescriptor().getFullName() + ")");
-            }
+        HttpProtocolOptions options = httpProtocolOptions(c, field);
+        if (options != null) {
             return switch (options.getUpstreamProtocolOptionsCase()) {
                 case EXPLICIT_HTTP_CONFIG -> options.getExplicitHttpConfig().hasHttp2ProtocolOptions()
                         ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;

@@ -9,6 +9,7 @@ import io.qmesh.proxy.config.ListenerConfig;
 import io.qmesh.proxy.config.ProxyConfig;
 import io.qmesh.proxy.filter.HttpFilterRegistry;
 import io.qmesh.proxy.lb.RandomSource;
+import io.qmesh.proxy.resilience.ResilienceRegistry;
 import io.qmesh.proxy.route.RouteTable;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,9 +22,15 @@ public final class ProxyConfigTranslator {
     private final ClusterTranslator clusters;
 
     public ProxyConfigTranslator(HttpFilterRegistry filters, RandomSource random) {
+        this(filters, random, new ResilienceRegistry(new io.qmesh.proxy.stats.StatsRegistry(), System::nanoTime,
+                random::nextDouble));
+    }
+
+    /** @param resilience the per-cluster circuit breakers and outlier detectors the clusters share across generations */
+    public ProxyConfigTranslator(HttpFilterRegistry filters, RandomSource random, ResilienceRegistry resilience) {
         this.routes = new RouteTranslator(filters);
         this.listeners = new ListenerTranslator(filters, routes);
-        this.clusters = new ClusterTranslator(random);
+        this.clusters = new ClusterTranslator(random, resilience);
     }
 
     public ProxyConfig translate(XdsResources r, long generation) throws InvalidConfigException {

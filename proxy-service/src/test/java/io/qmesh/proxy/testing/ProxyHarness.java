@@ -32,13 +32,23 @@ public final class ProxyHarness implements AutoCloseable {
     }
 
     public ProxyHarness(RandomSource random) throws IOException, InterruptedException {
+        this(random, ProxySettings.forTests());
+    }
+
+    public ProxyHarness(RandomSource random, ProxySettings settings) throws IOException, InterruptedException {
+        this(random, settings, System::nanoTime);
+    }
+
+    /** @param resilienceTicker outlier detection's clock, so that tests can pass ejection times without sleeping */
+    public ProxyHarness(RandomSource random, ProxySettings settings, java.util.function.LongSupplier resilienceTicker)
+            throws IOException, InterruptedException {
         ads = new FakeAdsServer().start();
         Bootstrap bootstrap = BootstrapLoader.fromEnv(Map.of(
                 "POD_NAME", "productpage-v1-abc", "POD_NAMESPACE", "default", "INSTANCE_IP", "127.0.0.1",
                 "ISTIO_META_WORKLOAD_NAME", "productpage-v1",
                 "ISTIO_METAJSON_LABELS", "{\"app\":\"productpage\",\"version\":\"v1\"}"),
                 ads.address(), NodeType.SIDECAR);
-        proxy = new ProxyServer(bootstrap, ProxySettings.forTests(), accessLog::add, random).start();
+        proxy = new ProxyServer(bootstrap, settings, accessLog::add, random, resilienceTicker).start();
     }
 
     /** The bound address of the virtualOutbound listener (after LDS arrived). */

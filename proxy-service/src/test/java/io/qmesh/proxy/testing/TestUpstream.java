@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP/1.1 upstream on a loopback port. It answers with its name, and obeys test headers:
  * {@code x-test-status} (answer that status), {@code x-test-delay-ms} (sleep first),
- * {@code x-test-fail-first} (answer 503 to the first N requests it sees). It counts requests.
+ * {@code x-test-fail-first} (answer 503 to the first N requests it sees); {@link #forcedStatus} makes
+ * this one instance fail. It counts requests.
  */
 public final class TestUpstream implements AutoCloseable {
 
@@ -31,6 +32,8 @@ public final class TestUpstream implements AutoCloseable {
     public final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     public volatile String lastPath;
     public volatile String lastBody;
+    /** When > 0, every request is answered with this status (an instance made to fail). */
+    public volatile int forcedStatus;
 
     public TestUpstream(String name) throws IOException {
         this.name = name;
@@ -59,6 +62,9 @@ public final class TestUpstream implements AutoCloseable {
         String s = ex.getRequestHeaders().getFirst("x-test-status");
         if (s != null) {
             status = Integer.parseInt(s);
+        }
+        if (forcedStatus > 0) {
+            status = forcedStatus;
         }
         String failFirst = ex.getRequestHeaders().getFirst("x-test-fail-first");
         if (failFirst != null && n <= Integer.parseInt(failFirst)) {
