@@ -16,11 +16,7 @@ import io.qmesh.pilot.xds.ProxyNodes;
 import io.qmesh.pilot.xds.ProxyResources;
 import io.qmesh.pilot.xds.TypeUrls;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.Message;
-
 import java.util.Collection;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -136,7 +132,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
             if (nonce.isEmpty()) {
                 ts.subscribed = true;
                 ts.names = new java.util.TreeSet<>(names);
-                send(conn, type, true, new IdentityHashMap<>());
+                send(conn, type, true);
                 return;
             }
             if (!nonce.equals(ts.sentNonce)) {
@@ -155,7 +151,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
                 boolean added = !ts.names.containsAll(names);
                 ts.names = new java.util.TreeSet<>(names);
                 if (added) {
-                    send(conn, type, false, new IdentityHashMap<>());
+                    send(conn, type, false);
                 }
             }
         }
@@ -166,9 +162,9 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
      * regenerate EDS alone; each proxy is sent only the types whose content changed for it.
      */
     public void push(RegistryChange change) {
+        long start = System.nanoTime();
         MeshSnapshot snapshot = state.rebuild();
-        // Proxies share most resources (the cache hands out the same instances): pack each one once.
-        Map<Message, Any> packed = new IdentityHashMap<>();
+        int sent = 0;
         for (ProxyConnection conn : connections.values()) {
             synchronized (conn) {
                 ProxyResources next;
@@ -183,22 +179,29 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
                 }
                 conn.resources = next;
                 for (String type : TypeUrls.PUSH_ORDER) {
-                    if (conn.state(type).subscribed) {
-                        send(conn, type, false, packed);
+                    if (conn.state(type).subscribed && send(conn, type, false)) {
+                        sent++;
                     }
                 }
             }
         }
+        long micros = (System.nanoTime() - start) / 1000;
+        int responses = sent;
+        LOG.info(() -> "push of snapshot " + snapshot.version() + (change.endpointsOnly() ? " (endpoints only)" : "")
+                + ": " + responses + " responses to " + connections.size() + " proxies in " + micros / 1000.0 + " ms");
     }
 
-    private void send(ProxyConnection conn, String type, boolean force, Map<Message, Any> packed) {
+    private boolean send(ProxyConnection conn, String type, boolean force) {
         try {
-            if (conn.send(type, force, packed)) {
+            // Proxies share most resources (the cache hands out the same instances): each is packed once.
+            if (conn.send(type, force, cache::packed)) {
                 pushesByType.computeIfAbsent(type, t -> new AtomicLong()).incrementAndGet();
+                return true;
             }
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "stream " + conn.streamId + " is gone", e);
         }
+        return false;
     }
 
     /** Connected proxies, for debugging and warnings. */

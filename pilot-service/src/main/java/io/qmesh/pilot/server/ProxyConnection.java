@@ -65,18 +65,30 @@ final class ProxyConnection {
 
     /**
      * Sends the current resources of {@code typeUrl} for the subscribed names; returns false if they are
-     * what was last sent and {@code force} is off. {@code packed} caches serialized resources by identity.
+     * what was last sent and {@code force} is off. {@code packer} turns a resource into its {@code Any}.
+     *
+     * <p>CDS and LDS responses always carry every resource (a missing one means "deleted"). EDS and RDS
+     * responses, unless forced, carry only the resources that changed since the last response: the xDS
+     * protocol lets the client keep the named resources a response leaves out (Envoy's "grouping
+     * resources into responses"), so an endpoint change in one service is not a copy of every service's
+     * endpoints to every proxy.
      */
-    boolean send(String typeUrl, boolean force, Map<Message, Any> packed) {
+    boolean send(String typeUrl, boolean force, java.util.function.Function<Message, Any> packer) {
         TypeState ts = state(typeUrl);
         List<Message> selected = resources.select(typeUrl, ts.names);
         if (!force && selected.equals(ts.sentResources)) {
             return false;
         }
+        List<Message> payload = force || !TypeUrls.requestedByName(typeUrl) || ts.sentResources == null
+                ? selected : changed(ts.sentResources, selected);
+        if (payload.isEmpty()) {
+            ts.sentResources = selected; // only names the proxy no longer gets: nothing to say
+            return false;
+        }
         String version = Long.toString(resources.snapshotVersion());
         String nonce = Long.toString(NONCES.incrementAndGet(), 36);
-        List<Any> any = new ArrayList<>(selected.size());
-        selected.forEach(m -> any.add(packed.computeIfAbsent(m, Any::pack)));
+        List<Any> any = new ArrayList<>(payload.size());
+        payload.forEach(m -> any.add(packer.apply(m)));
         out.onNext(DiscoveryResponse.newBuilder()
                 .setVersionInfo(version)
                 .setNonce(nonce)
@@ -88,5 +100,18 @@ final class ProxyConnection {
         ts.sentResources = selected;
         ts.sends++;
         return true;
+    }
+
+    /** The resources of {@code now} that are new or differ from the same-named one in {@code before}. */
+    private static List<Message> changed(List<Message> before, List<Message> now) {
+        Map<String, Message> old = new java.util.HashMap<>();
+        before.forEach(m -> old.put(ProxyResources.nameOf(m), m));
+        List<Message> out = new ArrayList<>();
+        for (Message m : now) {
+            if (!m.equals(old.get(ProxyResources.nameOf(m)))) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 }

@@ -1,5 +1,6 @@
 package io.qmesh.pilot.xds;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -11,6 +12,7 @@ import io.qmesh.pilot.model.ProxyNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -19,7 +21,8 @@ import java.util.function.Function;
  * Memoizes, per snapshot, the parts of proxy config that do not depend on the individual proxy: the
  * outbound clusters, all endpoints, the shared sidecar listeners, and route configurations per
  * (proxy type, namespace, labels), since a route configuration depends only on those. With a thousand
- * sidecars a push then translates the mesh once instead of a thousand times.
+ * sidecars a push then translates the mesh once instead of a thousand times. What depends on the proxy
+ * alone (its inbound clusters and listeners) is kept across pushes while the proxy stays connected.
  *
  * <p>Resources equal to the previous snapshot's are replaced by the previous instances ("interned"),
  * so the per-proxy "did this change?" comparison in the push is mostly an identity check, and a
@@ -36,6 +39,14 @@ public final class ConfigCache {
     private List<Listener> sidecarListeners;
     private final Map<List<Object>, List<RouteConfiguration>> routes = new HashMap<>();
     private final Map<List<Object>, List<Listener>> gatewayListeners = new HashMap<>();
+    private Map<Message, Any> packedNow = new IdentityHashMap<>();
+    private Map<Message, Any> packedBefore = new IdentityHashMap<>();
+    private long ownVersion = -1;
+    private Map<ProxyNode, Own> ownNow = new HashMap<>();
+    private Map<ProxyNode, Own> ownBefore = new HashMap<>();
+
+    private record Own(List<Cluster> clusters, List<Listener> listeners) {
+    }
 
     /** Everything one proxy is sent, equal to {@code ConfigGenerator.generate(snapshot, proxy)}. */
     public synchronized ProxyResources generate(MeshSnapshot snapshot, ProxyNode proxy) {
@@ -44,15 +55,16 @@ public final class ConfigCache {
             return ConfigGenerator.generate(snapshot, proxy);
         }
         at(snapshot);
+        Own own = own(proxy);
         List<Cluster> cds = new ArrayList<>(clusters);
-        cds.addAll(ClusterTranslator.local(proxy));
+        cds.addAll(own.clusters());
         cds.sort(Comparator.comparing(Cluster::getName));
         List<Listener> lds;
         if (proxy.type() == ProxyNode.Type.ROUTER) {
             lds = gatewayListeners.computeIfAbsent(List.of(proxy.namespace(), proxy.labels(), proxy.listenerAddress()),
                     k -> intern("LDS|" + k, ListenerTranslator.gateway(snapshot, proxy), Listener::getName));
         } else {
-            lds = ListenerTranslator.forSidecar(sidecarListeners, proxy);
+            lds = ListenerTranslator.forSidecar(sidecarListeners, own.listeners());
         }
         List<RouteConfiguration> rds = routes.computeIfAbsent(List.of(proxy.type(), proxy.namespace(), proxy.labels()),
                 k -> intern("RDS|" + k, RouteTranslator.translate(snapshot, proxy), RouteConfiguration::getName));
@@ -68,11 +80,52 @@ public final class ConfigCache {
         return previousConfig.withEndpoints(snapshot.version(), endpoints);
     }
 
+    /**
+     * What depends on the proxy alone (its inbound clusters and listeners), kept from one full push to
+     * the next: only the proxies generated for at the current and the previous full push are kept, so
+     * disconnected proxies fall out after two pushes.
+     */
+    private Own own(ProxyNode proxy) {
+        if (ownVersion != version) {
+            ownVersion = version;
+            ownBefore = ownNow;
+            ownNow = new HashMap<>();
+        }
+        Own own = ownNow.get(proxy);
+        if (own == null) {
+            own = ownBefore.get(proxy);
+            if (own == null) {
+                own = new Own(List.copyOf(ClusterTranslator.local(proxy)),
+                        proxy.type() == ProxyNode.Type.ROUTER ? List.of() : List.copyOf(ListenerTranslator.own(proxy)));
+            }
+            ownNow.put(proxy, own);
+        }
+        return own;
+    }
+
+    /**
+     * The resource packed as an {@code Any}, serialized once however many proxies and streams are sent
+     * the same instance; kept for the resources of the current and the previous snapshot.
+     */
+    public synchronized Any packed(Message resource) {
+        Any any = packedNow.get(resource);
+        if (any == null) {
+            any = packedBefore.get(resource);
+            if (any == null) {
+                any = Any.pack(resource);
+            }
+            packedNow.put(resource, any);
+        }
+        return any;
+    }
+
     private void at(MeshSnapshot snapshot) {
         if (snapshot.version() == version) {
             return;
         }
         version = snapshot.version();
+        packedBefore = packedNow;
+        packedNow = new IdentityHashMap<>();
         previous = pool;
         pool = new HashMap<>();
         routes.clear();

@@ -63,23 +63,39 @@ public final class ListenerTranslator {
     }
 
     /**
-     * One sidecar's listeners from the shared ones: plus {@code virtualInbound}, or in explicit-proxy mode
-     * {@code virtualOutbound} rebound to the proxy's address plus the per-port inbound listeners.
+     * One sidecar's listeners: the shared ones with its {@link #own} listeners added, an own listener
+     * replacing a shared one of the same name ({@code virtualOutbound} in explicit-proxy mode).
      */
     public static List<Listener> forSidecar(List<Listener> shared, ProxyNode proxy) {
-        List<Listener> out = new ArrayList<>(shared.size() + 2);
-        if (proxy.explicitProxy()) {
-            for (Listener l : shared) {
-                out.add(l.getName().equals(VIRTUAL_OUTBOUND)
-                        ? l.toBuilder().setAddress(Protos.address(proxy.listenerAddress(), OUTBOUND_PORT)).build()
-                        : l);
+        return forSidecar(shared, own(proxy));
+    }
+
+    static List<Listener> forSidecar(List<Listener> shared, List<Listener> own) {
+        List<Listener> out = new ArrayList<>(shared.size() + own.size());
+        java.util.Set<String> ownNames = new java.util.HashSet<>();
+        own.forEach(l -> ownNames.add(l.getName()));
+        for (Listener l : shared) {
+            if (!ownNames.contains(l.getName())) {
+                out.add(l);
             }
-            out.addAll(explicitInbound(proxy));
-        } else {
-            out.addAll(shared);
-            out.add(virtualInbound(proxy));
         }
+        out.addAll(own);
         out.sort(Comparator.comparing(Listener::getName));
+        return out;
+    }
+
+    /**
+     * The listeners that depend on the sidecar alone, not on the snapshot: {@code virtualInbound}, or in
+     * explicit-proxy mode {@code virtualOutbound} rebound to the proxy's address plus the per-port
+     * inbound listeners.
+     */
+    static List<Listener> own(ProxyNode proxy) {
+        if (!proxy.explicitProxy()) {
+            return List.of(virtualInbound(proxy));
+        }
+        List<Listener> out = new ArrayList<>();
+        out.add(virtualOutbound().toBuilder().setAddress(Protos.address(proxy.listenerAddress(), OUTBOUND_PORT)).build());
+        out.addAll(explicitInbound(proxy));
         return out;
     }
 

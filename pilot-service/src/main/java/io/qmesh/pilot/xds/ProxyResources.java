@@ -74,6 +74,23 @@ public final class ProxyResources {
         return out;
     }
 
+    /** The name a resource is known by in xDS: cluster, listener or route configuration name, or the CLA's cluster. */
+    public static String nameOf(Message m) {
+        if (m instanceof Cluster c) {
+            return c.getName();
+        }
+        if (m instanceof ClusterLoadAssignment cla) {
+            return cla.getClusterName();
+        }
+        if (m instanceof Listener l) {
+            return l.getName();
+        }
+        if (m instanceof RouteConfiguration rc) {
+            return rc.getName();
+        }
+        throw new IllegalArgumentException("not an xDS resource: " + m.getDescriptorForType().getFullName());
+    }
+
     private void ensureConsistent() {
         SortedMap<String, Message> endpoints = resources(TypeUrls.ENDPOINT);
         for (Message m : resources(TypeUrls.CLUSTER).values()) {

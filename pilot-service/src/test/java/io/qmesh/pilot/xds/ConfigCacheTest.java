@@ -50,6 +50,9 @@ class ConfigCacheTest {
         assertSame(before.resources(TypeUrls.CLUSTER).get(cluster), after.resources(TypeUrls.CLUSTER).get(cluster));
         assertSame(before.resources(TypeUrls.ENDPOINT).get(cluster), after.resources(TypeUrls.ENDPOINT).get(cluster));
         assertSame(before.resources(TypeUrls.LISTENER).get("0.0.0.0_9080"), after.resources(TypeUrls.LISTENER).get("0.0.0.0_9080"));
+        assertSame(before.resources(TypeUrls.LISTENER).get("virtualInbound"), after.resources(TypeUrls.LISTENER).get("virtualInbound"),
+                "what depends on the proxy alone is kept across pushes");
+        assertSame(before.resources(TypeUrls.CLUSTER).get("inbound|9080||"), after.resources(TypeUrls.CLUSTER).get("inbound|9080||"));
         assertNotEquals(before.resources(TypeUrls.ROUTE).get("9080"), after.resources(TypeUrls.ROUTE).get("9080"));
         assertEquals(2, after.snapshotVersion());
     }

@@ -69,12 +69,22 @@ public final class LocalAdapter implements PlatformAdapter {
         if (node.ip().isEmpty() || node.serviceName().isEmpty()) {
             return;
         }
-        RegistryChange change;
+        RegistryChange change = null;
         synchronized (this) {
             Registration old = registrations.get(node.id());
             int streams = old == null ? 1 : old.streams + 1;
-            registrations.put(node.id(), new Registration(node, streams, -1));
-            change = recompute();
+            if (old != null && old.node.equals(node)) {
+                // A reconnect (or a second stream) of a known proxy: the registry is unchanged.
+                registrations.put(node.id(), new Registration(node, old.workload, streams, -1));
+            } else {
+                registrations.put(node.id(), new Registration(node, workload(node), streams, -1));
+                Set<String> touched = new HashSet<>();
+                touched.add(host(node));
+                if (old != null) {
+                    touched.add(host(old.node));
+                }
+                change = recompute(touched);
+            }
         }
         fire(change);
     }
@@ -87,7 +97,8 @@ public final class LocalAdapter implements PlatformAdapter {
                 return;
             }
             int streams = Math.max(0, old.streams - 1);
-            registrations.put(proxyId, new Registration(old.node, streams, streams == 0 ? nanoClock.getAsLong() : -1));
+            registrations.put(proxyId, new Registration(old.node, old.workload, streams,
+                    streams == 0 ? nanoClock.getAsLong() : -1));
         }
     }
 
@@ -96,12 +107,18 @@ public final class LocalAdapter implements PlatformAdapter {
         RegistryChange change;
         synchronized (this) {
             long now = nanoClock.getAsLong();
-            boolean removed = registrations.values().removeIf(r ->
-                    r.streams == 0 && now - r.disconnectedAt >= gracePeriod.toNanos());
+            Set<String> touched = new HashSet<>();
+            boolean removed = registrations.values().removeIf(r -> {
+                boolean expired = r.streams == 0 && now - r.disconnectedAt >= gracePeriod.toNanos();
+                if (expired) {
+                    touched.add(host(r.node));
+                }
+                return expired;
+            });
             if (!removed) {
                 return;
             }
-            change = recompute();
+            change = recompute(touched);
         }
         fire(change);
     }
@@ -115,22 +132,24 @@ public final class LocalAdapter implements PlatformAdapter {
         }
     }
 
-    /** Rebuilds the registry; returns what changed, or null when nothing did. */
-    private RegistryChange recompute() {
+    /**
+     * Rebuilds the registry after registrations of the {@code touched} hosts changed; returns what
+     * changed, or null when nothing did. Linear in the registrations (workloads are built once, at
+     * connect), so a thousand proxies connecting cost a thousand cheap rebuilds, not a million workloads.
+     */
+    private RegistryChange recompute(Set<String> touched) {
         List<Workload> workloads = new ArrayList<>(staticRegistry.workloads());
         Map<String, Map<Integer, ServicePort>> portsByHost = new TreeMap<>();
         Map<String, String[]> nameNs = new LinkedHashMap<>();
         for (Registration r : registrations.values()) {
             ProxyNode n = r.node;
-            String host = Hostnames.fqdn(n.serviceName(), n.namespace());
+            String host = host(n);
             nameNs.putIfAbsent(host, new String[] {n.serviceName(), n.namespace()});
             Map<Integer, ServicePort> ports = portsByHost.computeIfAbsent(host, k -> new TreeMap<>());
             for (WorkloadPort p : n.ports()) {
                 ports.putIfAbsent(p.port(), new ServicePort(p.name(), p.port(), p.protocol()));
             }
-            String name = n.podName().isEmpty() ? n.id() : n.podName();
-            workloads.add(new Workload(name, n.namespace(), n.serviceName(), n.ip(), n.ports(), n.labels(),
-                    n.serviceAccount(), true, NAME));
+            workloads.add(r.workload);
         }
         List<Service> services = new ArrayList<>(staticRegistry.services());
         Set<String> staticHosts = new HashSet<>();
@@ -144,33 +163,22 @@ public final class LocalAdapter implements PlatformAdapter {
         ServiceRegistry before = registry;
         ServiceRegistry after = new ServiceRegistry(services, workloads);
         registry = after;
-        return diff(before, after);
-    }
-
-    /** Endpoint-only when the services are identical; the hosts are those whose workloads differ. */
-    static RegistryChange diff(ServiceRegistry before, ServiceRegistry after) {
-        if (before.equals(after)) {
-            return null;
-        }
         if (!before.services().equals(after.services())) {
             return RegistryChange.FULL;
         }
-        Set<String> hosts = new HashSet<>();
-        Set<Workload> old = new HashSet<>(before.workloads());
-        Set<Workload> now = new HashSet<>(after.workloads());
-        for (Workload w : before.workloads()) {
-            if (!now.contains(w)) {
-                hosts.add(Hostnames.fqdn(w.service(), w.namespace()));
-            }
-        }
-        for (Workload w : after.workloads()) {
-            if (!old.contains(w)) {
-                hosts.add(Hostnames.fqdn(w.service(), w.namespace()));
-            }
-        }
-        return RegistryChange.endpoints(hosts);
+        return before.workloads().equals(after.workloads()) ? null : RegistryChange.endpoints(touched);
     }
 
-    private record Registration(ProxyNode node, int streams, long disconnectedAt) {
+    private static Workload workload(ProxyNode n) {
+        String name = n.podName().isEmpty() ? n.id() : n.podName();
+        return new Workload(name, n.namespace(), n.serviceName(), n.ip(), n.ports(), n.labels(),
+                n.serviceAccount(), true, NAME);
+    }
+
+    private static String host(ProxyNode n) {
+        return Hostnames.fqdn(n.serviceName(), n.namespace());
+    }
+
+    private record Registration(ProxyNode node, Workload workload, int streams, long disconnectedAt) {
     }
 }

@@ -94,6 +94,25 @@ class LocalAdapterTest {
     }
 
     @Test
+    void aReconnectWithTheSameMetadataIsNoChangeAndNewMetadataTouchesOldAndNewService() {
+        ProxyNode v1 = reviews("v1", "10.0.0.1");
+        adapter.connected(reviews("v2", "10.0.0.2"));
+        adapter.connected(v1);
+        adapter.disconnected(v1.id());
+        adapter.connected(v1);
+        assertEquals(2, changes.size(), "reconnecting with the same node changes nothing: " + changes);
+
+        Map<String, String> relabelled = new java.util.TreeMap<>(v1.labels());
+        relabelled.put("app", "ratings");
+        adapter.connected(new ProxyNode(v1.id(), v1.type(), v1.ip(), v1.podName(), v1.namespace(), relabelled,
+                v1.ports(), v1.serviceAccount(), v1.workloadName(), null));
+        assertEquals(RegistryChange.FULL, changes.get(2), "ratings is a new service");
+        assertEquals("ratings", adapter.registry().workloads().stream()
+                .filter(w -> w.address().equals("10.0.0.1")).findFirst().orElseThrow().service());
+        assertEquals(2, adapter.registry().workloads().size());
+    }
+
+    @Test
     void proxiesWithoutAppLabelAreNotRegistered() {
         adapter.connected(new ProxyNode("router~10.0.0.9~gw.istio-system~istio-system.svc.cluster.local",
                 ProxyNode.Type.ROUTER, "10.0.0.9", "gw", "istio-system", Map.of("istio", "ingressgateway"),
