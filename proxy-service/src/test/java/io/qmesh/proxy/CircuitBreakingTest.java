@@ -47,6 +47,7 @@ class CircuitBreakingTest {
 
     static final String LIMITED = outbound(9080, "v1", REVIEWS);
     static final String OUTLIER = outbound(9080, "", REVIEWS);
+    static final String NO_RETRIES = outbound(9080, "v2", REVIEWS);
     static final long UNLIMITED = 4_294_967_295L;
     static ProxyHarness h;
     static TestUpstream slow;
@@ -72,12 +73,25 @@ class CircuitBreakingTest {
                 .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
                         .setHealthyPanicThreshold(io.envoyproxy.envoy.type.v3.Percent.newBuilder().setValue(0)))
                 .build();
-        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier));
+        // max_retries 0: no request may be retrying, so every retry overflows.
+        Cluster noRetries = Mesh.edsCluster(NO_RETRIES, Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxRetries(UInt32Value.of(0))))
+                .build();
+        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier, noRetries));
         h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(LIMITED, slow.address()),
+                Mesh.endpoints(NO_RETRIES, slow.address()),
                 Mesh.endpoints(OUTLIER, reviews.stream().map(TestUpstream::address).toArray(java.net.InetSocketAddress[]::new))));
         h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(), Mesh.outboundHttpPort(9080)));
         RouteConfiguration routes = Mesh.routeConfig(9080, REVIEWS,
-                Mesh.prefixRoute("/limited", LIMITED), Mesh.prefixRoute("/", OUTLIER));
+                Mesh.prefixRoute("/limited", LIMITED),
+                io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                        .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/retry"))
+                        .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(NO_RETRIES)
+                                .setRetryPolicy(io.envoyproxy.envoy.config.route.v3.RetryPolicy.newBuilder()
+                                        .setRetryOn("5xx").setNumRetries(UInt32Value.of(2))))
+                        .build(),
+                Mesh.prefixRoute("/", OUTLIER));
         h.ads.set(TypeUrls.ROUTE, "r1", List.of(routes));
         h.awaitReady();
     }
@@ -235,6 +249,20 @@ class CircuitBreakingTest {
         assertTrue(bad.requests() >= 3 + 2, "round robin over three hosts again: " + bad.requests());
         assertEquals(0, stat(OUTLIER, "outlier_detection.ejections_active"));
         assertTrue(plain(admin + "/stats").contains("cluster." + OUTLIER + ".outlier_detection.ejections_enforced_total: 1"));
+    }
+
+    @Test
+    void aRetryBeyondMaxRetriesOverflowsAndTheUpstreamAnswerGoesDownstream() throws Exception {
+        int before = slow.requests();
+        HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/retry", "x-test-status", "503");
+        assertEquals(503, r.statusCode());
+        assertEquals("reviews-v1", r.body(), "the upstream's own 503, not a local reply");
+        assertEquals(1, slow.requests() - before, "no retry was sent");
+        assertEquals(1, stat(NO_RETRIES, "upstream_rq_retry_overflow"));
+        assertEquals(0, stat(NO_RETRIES, "upstream_rq_retry"));
+        FakeAdsServer.await("access log", () -> h.accessLog.stream().anyMatch(e -> e.path().equals("/retry")));
+        assertTrue(h.accessLog.stream().filter(e -> e.path().equals("/retry"))
+                .allMatch(e -> (e.responseFlags() & ResponseFlag.UPSTREAM_OVERFLOW.bit()) != 0), "flag UO");
     }
 
     static String plain(String url) {
