@@ -35,7 +35,6 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -68,7 +67,7 @@ class WebSocketProxyTest {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
                                 new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
-                                        .websocketPath("/ws").maxFramePayloadLength(8 << 20).build()),
+                                        .websocketPath("/ws").checkStartsWith(true).maxFramePayloadLength(8 << 20).build()),
                                 new SimpleChannelInboundHandler<WebSocketFrame>() {
                                     @Override
                                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
@@ -94,9 +93,18 @@ class WebSocketProxyTest {
                 Mesh.boundHttpListener("plain-edge", "edge")));
         h.ads.set(TypeUrls.ROUTE, "r1", List.of(RouteConfiguration.newBuilder().setName("edge")
                 .addVirtualHosts(VirtualHost.newBuilder().setName("edge").addDomains("*")
+                        .addRoutes(upgrade(Mesh.prefixRoute("/ws/denied", ECHO), false))
+                        .addRoutes(upgrade(Mesh.prefixRoute("/ws/allowed", ECHO), true))
                         .addRoutes(Mesh.prefixRoute("/", ECHO)))
                 .build()));
         h.awaitReady();
+    }
+
+    /** The route's own upgrade_configs entry for websocket. */
+    static io.envoyproxy.envoy.config.route.v3.Route upgrade(io.envoyproxy.envoy.config.route.v3.Route r, boolean enabled) {
+        return r.toBuilder().setRoute(r.getRoute().toBuilder().addUpgradeConfigs(
+                io.envoyproxy.envoy.config.route.v3.RouteAction.UpgradeConfig.newBuilder().setUpgradeType("websocket")
+                        .setEnabled(com.google.protobuf.BoolValue.of(enabled)))).build();
     }
 
     @AfterAll
@@ -138,7 +146,22 @@ class WebSocketProxyTest {
     }
 
     static URI uri(String listener) {
-        return URI.create("ws://127.0.0.1:" + h.proxy.listenerAddress(listener).getPort() + "/ws");
+        return uri(listener, "/ws");
+    }
+
+    static URI uri(String listener, String path) {
+        return URI.create("ws://127.0.0.1:" + h.proxy.listenerAddress(listener).getPort() + path);
+    }
+
+    /** The handshake's status through the proxy: 101 when the tunnel opened. */
+    static int handshake(URI uri) throws Exception {
+        try {
+            HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, new Collector()).get(10, TimeUnit.SECONDS)
+                    .sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+            return 101;
+        } catch (ExecutionException e) {
+            return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+        }
     }
 
     @Test
@@ -162,14 +185,15 @@ class WebSocketProxyTest {
     }
 
     @Test
+    void aRoutesUpgradeConfigOverridesTheConnectionManagers() throws Exception {
+        assertEquals(101, handshake(uri("plain-edge", "/ws/allowed")), "the route enables what the HCM does not");
+        assertEquals(403, handshake(uri("ws-edge", "/ws/denied")), "the route refuses what the HCM enables");
+    }
+
+    @Test
     void upgradeNotEnabledOnTheConnectionManagerGets403() throws Exception {
         int before = handshakes.get();
-        CompletableFuture<WebSocket> f = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(uri("plain-edge"), new Collector());
-        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                () -> f.get(10, TimeUnit.SECONDS));
-        assertTrue(e.getCause() instanceof WebSocketHandshakeException, e.toString());
-        assertEquals(403, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
-        assertEquals(before, handshakes.get());
+        assertEquals(403, handshake(uri("plain-edge")));
+        assertEquals(before, handshakes.get(), "the upstream never saw the upgrade");
     }
 }

@@ -145,8 +145,10 @@ final class HttpExchange implements FilterContext {
         }
         String upgrade = HopByHop.upgradeRequested(request.headers());
         if (upgrade != null && !upgrade.equals("h2c")) {
-            // Envoy: an upgrade the connection manager's upgrade_configs do not enable gets 403.
-            if (!chain.upgradeTypes().contains(upgrade)) {
+            // Envoy: the route's upgrade_configs decide if they name the type, else the connection
+            // manager's; an upgrade neither enables gets 403.
+            Boolean routeSays = route.action() instanceof RouteAction.Forward f ? f.upgrades().get(upgrade) : null;
+            if (routeSays != null ? !routeSays : !chain.upgradeTypes().contains(upgrade)) {
                 plane.stats().inc("http." + statPrefix() + ".downstream_rq_upgrade_failed");
                 respondLocally(403, "", null, false, -1);
                 return;

@@ -2,6 +2,7 @@ package io.qmesh.proxy.route;
 
 import com.google.re2j.Pattern;
 import java.util.List;
+import java.util.Map;
 
 /** What a matched route does: forward, redirect, or answer directly. */
 public sealed interface RouteAction {
@@ -11,10 +12,13 @@ public sealed interface RouteAction {
      *
      * @param timeoutMillis route timeout, 0 = disabled (Envoy's default is 15 s; Istio sends 0)
      * @param regexRewrite  null, or the pattern whose matches in the path are replaced by {@code regexSubstitution}
+     * @param upgrades      the route's upgrade_configs: upgrade type (lower case) -> enabled; overrides the
+     *                      connection manager's (Envoy: false refuses, true allows even if the HCM does not list it)
      */
     record Forward(List<WeightedCluster> clusters, int totalWeight, long timeoutMillis, RetryPolicy retryPolicy,
                    String prefixRewrite, Pattern regexRewrite, String regexSubstitution,
-                   String hostRewrite, List<HashPolicy> hashPolicies, List<MirrorPolicy> mirrors)
+                   String hostRewrite, List<HashPolicy> hashPolicies, List<MirrorPolicy> mirrors,
+                   Map<String, Boolean> upgrades)
             implements RouteAction {
 
         /** Picks a cluster by weight; {@code random} is in [0, totalWeight). */

@@ -241,7 +241,16 @@ public final class RouteTranslator {
         return new RouteAction.Forward(List.copyOf(clusters), total, timeout, retry,
                 a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite, substitution,
                 a.getHostRewriteLiteral().isEmpty() ? null : a.getHostRewriteLiteral(), List.copyOf(hashes),
-                List.copyOf(mirrors));
+                List.copyOf(mirrors), upgrades(a));
+    }
+
+    /** RouteAction.upgrade_configs: type (lower case) -> enabled (unset means true). */
+    private static Map<String, Boolean> upgrades(io.envoyproxy.envoy.config.route.v3.RouteAction a) {
+        Map<String, Boolean> out = new java.util.HashMap<>();
+        for (var u : a.getUpgradeConfigsList()) {
+            out.put(u.getUpgradeType().toLowerCase(java.util.Locale.ROOT), !u.hasEnabled() || u.getEnabled().getValue());
+        }
+        return Map.copyOf(out);
     }
 
     static RetryPolicy retryPolicy(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, String field)
