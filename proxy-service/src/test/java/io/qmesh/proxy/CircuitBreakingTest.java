@@ -48,15 +48,18 @@ class CircuitBreakingTest {
     static final String LIMITED = outbound(9080, "v1", REVIEWS);
     static final String OUTLIER = outbound(9080, "", REVIEWS);
     static final String NO_RETRIES = outbound(9080, "v2", REVIEWS);
+    static final String IDLE = outbound(9080, "v3", REVIEWS);
     static final long UNLIMITED = 4_294_967_295L;
     static ProxyHarness h;
     static TestUpstream slow;
+    static TestUpstream idleUpstream;
     static final List<TestUpstream> reviews = new ArrayList<>();
     static final java.util.concurrent.atomic.AtomicLong ticker = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     @BeforeAll
     static void start() throws Exception {
         slow = new TestUpstream("reviews-v1");
+        idleUpstream = new TestUpstream("reviews-v3"); // its own: pooled connections are shared by address
         for (int i = 0; i < 3; i++) {
             reviews.add(new TestUpstream("reviews-" + i));
         }
@@ -78,13 +81,20 @@ class CircuitBreakingTest {
                 .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxRetries(UInt32Value.of(0))))
                 .build();
-        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier, noRetries));
+        Cluster idle = istioShape(Mesh.edsCluster(IDLE, Cluster.LbPolicy.ROUND_ROBIN), UNLIMITED, UNLIMITED, 0);
+        idle = idle.toBuilder().putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                Any.pack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                        .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder().setIdleTimeout(ms(300)))
+                        .setExplicitHttpConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                                .ExplicitHttpConfig.newBuilder().setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
+                        .build())).build();
+        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier, noRetries, idle));
         h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(LIMITED, slow.address()),
-                Mesh.endpoints(NO_RETRIES, slow.address()),
+                Mesh.endpoints(NO_RETRIES, slow.address()), Mesh.endpoints(IDLE, idleUpstream.address()),
                 Mesh.endpoints(OUTLIER, reviews.stream().map(TestUpstream::address).toArray(java.net.InetSocketAddress[]::new))));
         h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(), Mesh.outboundHttpPort(9080)));
         RouteConfiguration routes = Mesh.routeConfig(9080, REVIEWS,
-                Mesh.prefixRoute("/limited", LIMITED),
+                Mesh.prefixRoute("/limited", LIMITED), Mesh.prefixRoute("/idle", IDLE),
                 io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
                         .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/retry"))
                         .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(NO_RETRIES)
@@ -100,6 +110,7 @@ class CircuitBreakingTest {
     static void stop() throws Exception {
         h.close();
         slow.close();
+        idleUpstream.close();
         reviews.forEach(TestUpstream::close);
     }
 
@@ -263,6 +274,18 @@ class CircuitBreakingTest {
         FakeAdsServer.await("access log", () -> h.accessLog.stream().anyMatch(e -> e.path().equals("/retry")));
         assertTrue(h.accessLog.stream().filter(e -> e.path().equals("/retry"))
                 .allMatch(e -> (e.responseFlags() & ResponseFlag.UPSTREAM_OVERFLOW.bit()) != 0), "flag UO");
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        String url = "http://" + REVIEWS + ":9080/idle";
+        long before = stat(IDLE, "upstream_cx_total");
+        assertEquals(200, h.get(url).statusCode());
+        assertEquals(200, h.get(url).statusCode());
+        assertEquals(1, stat(IDLE, "upstream_cx_total") - before, "the second request reuses the pooled connection");
+        Thread.sleep(800); // idle_timeout 300 ms
+        assertEquals(200, h.get(url).statusCode());
+        assertEquals(2, stat(IDLE, "upstream_cx_total") - before, "the idle connection was closed, a new one opened");
     }
 
     static String plain(String url) {
