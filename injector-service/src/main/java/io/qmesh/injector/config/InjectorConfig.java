@@ -30,9 +30,11 @@ public interface InjectorConfig {
     @WithDefault("warning")
     String logLevel();
 
-    /** Native sidecars need Kubernetes >= 1.29; set false for older clusters. */
-    @WithDefault("true")
-    boolean nativeSidecars();
+    /**
+     * true: native sidecars (Kubernetes >= 1.29); false: classic. Unset, as Istio: native when the
+     * API server reports 1.29 or later, classic when it is older or does not answer at startup.
+     */
+    Optional<Boolean> nativeSidecars();
 
     @WithDefault("REDIRECT")
     String interceptionMode();
@@ -99,12 +101,15 @@ public interface InjectorConfig {
         Optional<String> memoryLimit();
     }
 
-    /** Converts to the immutable value the injector works with; fails fast on invalid settings. */
-    default MeshConfig toMeshConfig() {
+    /**
+     * Converts to the immutable value the injector works with, with the sidecar mode resolved;
+     * fails fast on invalid settings.
+     */
+    default MeshConfig toMeshConfig(boolean nativeSidecars) {
         return new MeshConfig(proxyImage(), pilotAddress(), trustDomain(), clusterId(), meshId(), revision(),
                 new MeshConfig.ProxyResources(resources().cpuRequest(), resources().memoryRequest(),
                         resources().cpuLimit().orElse(null), resources().memoryLimit().orElse(null)),
-                logLevel(), nativeSidecars(), interceptionMode(), policy(),
+                logLevel(), nativeSidecars, interceptionMode(), policy(),
                 neverInjectSelectors().orElse(List.of()).stream()
                         .map(s -> LabelSelectorExpression.parse("injector.never-inject-selectors", s)).toList(),
                 alwaysInjectSelectors().orElse(List.of()).stream()

@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qmesh.injector.inject.JsonPatches;
-import io.qmesh.injector.inject.PodCodec;
 import io.qmesh.injector.testing.GeneratedCertificates;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -51,17 +45,8 @@ class TemplateFileTest {
     @Test
     void webhookRendersTheMountedTemplate() throws Exception {
         JsonNode pod = AdmissionReviews.pod("custom-template");
-        HttpClient client = GeneratedCertificates.clientTrusting(Path.of(caBundleFile), HttpClient.Version.HTTP_1_1);
-        HttpResponse<String> http = client.send(HttpRequest.newBuilder(base.resolve("/inject"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(AdmissionReviews.review("uid-template", pod).toString()))
-                .build(), HttpResponse.BodyHandlers.ofString());
-
-        assertEquals(200, http.statusCode(), http.body());
-        JsonNode response = PodCodec.JSON.readTree(http.body()).get("response");
-        JsonNode patch = PodCodec.JSON.readTree(Base64.getDecoder().decode(response.get("patch").asText()));
-        // The same golden as the in-process custom-template case: only the file's sidecar, no istio-init.
-        JsonNode golden = PodCodec.YAML.readTree(Path.of("src/test/resources/inject/custom-template.yaml.injected").toFile());
+        JsonNode patch = AdmissionReviews.patchOverHttps(base, caBundleFile, "uid-template", pod);
+        JsonNode golden = AdmissionReviews.golden("custom-template");
         assertEquals(golden, JsonPatches.apply(pod, patch));
     }
 }
