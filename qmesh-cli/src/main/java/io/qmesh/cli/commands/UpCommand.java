@@ -95,7 +95,8 @@ public class UpCommand implements Callable<Integer> {
             supervisor.stopAll();
             throw e;
         }
-        out.printf("%nqmesh is up in %.1f s: 14 processes, %d sidecars.%n", supervisor.elapsed(), 6);
+        out.printf("%nqmesh is up in %.1f s: %d processes, %d sidecars.%n", supervisor.elapsed(), plan.processes().size(),
+                plan.processes().stream().filter(p -> p.role() == Role.SIDECAR).count());
         out.println("  productpage:  " + plan.productpageUrl());
         out.println("  pilot:        http://" + plan.pilotHttp() + "  (qmesh proxy-status, qmesh get virtualservices)");
         out.println("  logs:         " + plan.logsDir());

@@ -46,7 +46,7 @@ public record RunState(long supervisorPid, String supervisorStart, String subnet
 
     public Optional<Entry> proxy(String name) {
         for (Entry e : processes) {
-            if (e.adminUrl() != null && (name.equals(e.name()) || name.equals(e.proxyId())
+            if (!e.proxyId().isEmpty() && (name.equals(e.name()) || name.equals(e.proxyId())
                     || e.proxyId().startsWith(name + "."))) {
                 return Optional.of(e);
             }
