@@ -49,6 +49,7 @@ class CircuitBreakingTest {
     static final String OUTLIER = outbound(9080, "", REVIEWS);
     static final String NO_RETRIES = outbound(9080, "v2", REVIEWS);
     static final String IDLE = outbound(9080, "v3", REVIEWS);
+    static final String ONE_REQUEST = outbound(9080, "v4", REVIEWS);
     static final long UNLIMITED = 4_294_967_295L;
     static ProxyHarness h;
     static TestUpstream slow;
@@ -84,17 +85,23 @@ class CircuitBreakingTest {
         Cluster idle = istioShape(Mesh.edsCluster(IDLE, Cluster.LbPolicy.ROUND_ROBIN), UNLIMITED, UNLIMITED, 0);
         idle = idle.toBuilder().putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
                 Any.pack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
-                        .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder().setIdleTimeout(ms(300)))
+                        .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder().setIdleTimeout(ms(1500)))
                         .setExplicitHttpConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
                                 .ExplicitHttpConfig.newBuilder().setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
                         .build())).build();
-        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier, noRetries, idle));
+        // max_requests 1 (Istio's http2MaxRequests): one request in flight in the whole cluster.
+        Cluster oneRequest = Mesh.edsCluster(ONE_REQUEST, Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxRequests(UInt32Value.of(1))))
+                .build();
+        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier, noRetries, idle, oneRequest));
         h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(LIMITED, slow.address()),
                 Mesh.endpoints(NO_RETRIES, slow.address()), Mesh.endpoints(IDLE, idleUpstream.address()),
+                Mesh.endpoints(ONE_REQUEST, slow.address()),
                 Mesh.endpoints(OUTLIER, reviews.stream().map(TestUpstream::address).toArray(java.net.InetSocketAddress[]::new))));
         h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(), Mesh.outboundHttpPort(9080)));
         RouteConfiguration routes = Mesh.routeConfig(9080, REVIEWS,
-                Mesh.prefixRoute("/limited", LIMITED), Mesh.prefixRoute("/idle", IDLE),
+                Mesh.prefixRoute("/limited", LIMITED), Mesh.prefixRoute("/idle", IDLE), Mesh.prefixRoute("/one", ONE_REQUEST),
                 io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
                         .setMatch(io.envoyproxy.envoy.config.route.v3.RouteMatch.newBuilder().setPrefix("/retry"))
                         .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster(NO_RETRIES)
@@ -283,9 +290,32 @@ class CircuitBreakingTest {
         assertEquals(200, h.get(url).statusCode());
         assertEquals(200, h.get(url).statusCode());
         assertEquals(1, stat(IDLE, "upstream_cx_total") - before, "the second request reuses the pooled connection");
-        Thread.sleep(800); // idle_timeout 300 ms
+        Thread.sleep(3000); // idle_timeout 1.5 s (long enough for a loaded machine to send the second request within it)
         assertEquals(200, h.get(url).statusCode());
         assertEquals(2, stat(IDLE, "upstream_cx_total") - before, "the idle connection was closed, a new one opened");
+    }
+
+    @Test
+    void maxRequestsRefusesASecondConcurrentRequest() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            HttpClient other = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .proxy(java.net.ProxySelector.of(h.outbound())).build();
+            Future<HttpResponse<String>> first = pool.submit(() -> other.send(HttpRequest.newBuilder(
+                    URI.create("http://" + REVIEWS + ":9080/one")).header("x-test-delay-ms", "1500").build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            FakeAdsServer.await("first request in flight",
+                    () -> h.proxy.config().clusters().get(ONE_REQUEST).circuitBreaker().activeRequests() == 1);
+            HttpResponse<String> second = h.get("http://" + REVIEWS + ":9080/one");
+            assertEquals(503, second.statusCode());
+            assertEquals("true", second.headers().firstValue("x-envoy-overloaded").orElse(null));
+            assertEquals(1, stat(ONE_REQUEST, "upstream_rq_pending_overflow"));
+            assertEquals(200, first.get().statusCode());
+            assertEquals(0, h.proxy.config().clusters().get(ONE_REQUEST).circuitBreaker().activeRequests());
+            assertEquals(200, h.get("http://" + REVIEWS + ":9080/one").statusCode(), "the slot is free again");
+        } finally {
+            pool.shutdown();
+        }
     }
 
     static String plain(String url) {
