@@ -81,9 +81,10 @@ public final class FileRuleStorage implements RuleStorage {
         ArrayNode items = root.putArray("items");
         configs.forEach(c -> items.add(RuleCodec.toTree(c)));
         byte[] bytes = RuleCodec.toJson(root).getBytes(StandardCharsets.UTF_8);
+        Path tmp = null;
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
+            tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
@@ -97,7 +98,20 @@ public final class FileRuleStorage implements RuleStorage {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
+            deleteQuietly(tmp);
             throw new RuleException(500, "InternalError", "cannot save rules to " + file + ": " + e.getMessage(), List.of());
+        }
+    }
+
+    /** A failed save leaves the old file in place and no temp file behind. */
+    private static void deleteQuietly(Path tmp) {
+        if (tmp == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // the save has failed already; that error is the one worth reporting
         }
     }
 

@@ -79,9 +79,9 @@ final class ProxyConnection {
         if (!force && selected.equals(ts.sentResources)) {
             return false;
         }
-        List<Message> payload = force || !TypeUrls.requestedByName(typeUrl) || ts.sentResources == null
-                ? selected : changed(ts.sentResources, selected);
-        if (payload.isEmpty()) {
+        boolean partial = !force && TypeUrls.requestedByName(typeUrl) && ts.sentResources != null;
+        List<Message> payload = partial ? changed(ts.sentResources, selected) : selected;
+        if (partial && payload.isEmpty()) {
             ts.sentResources = selected; // only names the proxy no longer gets: nothing to say
             return false;
         }

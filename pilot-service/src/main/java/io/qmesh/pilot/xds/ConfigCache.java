@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.qmesh.pilot.model.MeshSnapshot;
 import io.qmesh.pilot.model.ProxyNode;
+import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +21,7 @@ import java.util.function.Function;
 /**
  * Memoizes, per snapshot, the parts of proxy config that do not depend on the individual proxy: the
  * outbound clusters, all endpoints, the shared sidecar listeners, and route configurations per
- * (proxy type, namespace, labels), since a route configuration depends only on those. With a thousand
+ * (proxy type, namespace, the labels rules match on), since a route configuration depends only on those. With a thousand
  * sidecars a push then translates the mesh once instead of a thousand times. What depends on the proxy
  * alone (its inbound clusters and listeners) is kept across pushes while the proxy stays connected.
  *
@@ -41,6 +42,7 @@ public final class ConfigCache {
     private final Map<List<Object>, List<Listener>> gatewayListeners = new HashMap<>();
     private Map<Message, Any> packedNow = new IdentityHashMap<>();
     private Map<Message, Any> packedBefore = new IdentityHashMap<>();
+    private java.util.Set<String> sourceLabelKeys = java.util.Set.of();
     private long ownVersion = -1;
     private Map<ProxyNode, Own> ownNow = new HashMap<>();
     private Map<ProxyNode, Own> ownBefore = new HashMap<>();
@@ -66,7 +68,7 @@ public final class ConfigCache {
         } else {
             lds = ListenerTranslator.forSidecar(sidecarListeners, own.listeners());
         }
-        List<RouteConfiguration> rds = routes.computeIfAbsent(List.of(proxy.type(), proxy.namespace(), proxy.labels()),
+        List<RouteConfiguration> rds = routes.computeIfAbsent(routeKey(proxy),
                 k -> intern("RDS|" + k, RouteTranslator.translate(snapshot, proxy), RouteConfiguration::getName));
         return ProxyResources.of(snapshot.version(), cds, endpoints, lds, rds);
     }
@@ -104,6 +106,26 @@ public final class ConfigCache {
     }
 
     /**
+     * What a proxy's route configurations depend on: its type and namespace (short-name domains), and of
+     * its labels only those some VirtualService match names in {@code sourceLabels}; a gateway's routes
+     * depend on all its labels (Gateway selectors). So sidecars of a thousand different apps share one
+     * translation unless a rule routes by their labels.
+     */
+    private List<Object> routeKey(ProxyNode proxy) {
+        if (proxy.type() == ProxyNode.Type.ROUTER) {
+            return List.of(proxy.type(), proxy.namespace(), proxy.labels());
+        }
+        Map<String, String> relevant = new java.util.TreeMap<>();
+        for (String key : sourceLabelKeys) {
+            String value = proxy.labels().get(key);
+            if (value != null) {
+                relevant.put(key, value);
+            }
+        }
+        return List.of(proxy.type(), proxy.namespace(), relevant);
+    }
+
+    /**
      * The resource packed as an {@code Any}, serialized once however many proxies and streams are sent
      * the same instance; kept for the resources of the current and the previous snapshot.
      */
@@ -130,6 +152,12 @@ public final class ConfigCache {
         pool = new HashMap<>();
         routes.clear();
         gatewayListeners.clear();
+        sourceLabelKeys = new java.util.TreeSet<>();
+        for (VirtualService vs : snapshot.rules().virtualServices()) {
+            for (VirtualService.HttpRoute r : vs.spec().http()) {
+                r.match().forEach(m -> sourceLabelKeys.addAll(m.sourceLabels().keySet()));
+            }
+        }
         clusters = intern("CDS", ClusterTranslator.shared(snapshot), Cluster::getName);
         endpoints = intern("EDS", EndpointTranslator.translate(snapshot, null), ClusterLoadAssignment::getClusterName);
         sidecarListeners = intern("LDS", ListenerTranslator.sidecarShared(snapshot), Listener::getName);

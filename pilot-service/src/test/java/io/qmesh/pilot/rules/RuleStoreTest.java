@@ -48,6 +48,26 @@ class RuleStoreTest {
     }
 
     @Test
+    void aFailedWriteChangesNothingAndLeavesNoTempFile() throws Exception {
+        RuleService service = open();
+        service.apply(BookinfoRulesTest.resource("destination-rule-all.yaml"), "default");
+        Path file = dir.resolve(FileRuleStorage.FILE_NAME);
+        Files.delete(file);
+        Files.createDirectories(file.resolve("blocker")); // rules.json is now a non-empty directory: the rename fails
+
+        RuleException e = assertThrows(RuleException.class,
+                () -> service.apply(BookinfoRulesTest.resource("virtual-service-all-v1.yaml"), "default"));
+
+        assertEquals(500, e.status());
+        assertTrue(e.getMessage().startsWith("cannot save rules to " + file), e.getMessage());
+        assertEquals(4, service.store().all().size(), "the in-memory rules are those that were saved");
+        assertEquals(1, service.store().revision());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temp file is left behind");
+        }
+    }
+
+    @Test
     void corruptStoreStopsStartupNamingTheFile() throws Exception {
         Files.writeString(dir.resolve(FileRuleStorage.FILE_NAME), "{\"revision\": 3, \"items\": [");
 

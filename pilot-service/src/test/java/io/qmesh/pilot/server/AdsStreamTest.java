@@ -208,6 +208,60 @@ class AdsStreamTest {
         }
     }
 
+    /** Subscribes to CDS, EDS (the EDS clusters plus {@code moreEds}), LDS and the given routes, ACKing each. */
+    private static void subscribeAll(AdsClient client, List<String> moreEds, List<String> routes) throws Exception {
+        client.subscribe(TypeUrls.CLUSTER, List.of());
+        DiscoveryResponse cds = client.next();
+        client.ack(cds, List.of());
+        List<String> eds = new ArrayList<>(edsNames(cds));
+        eds.addAll(moreEds);
+        client.subscribe(TypeUrls.ENDPOINT, eds);
+        client.ack(client.next(), eds);
+        client.subscribe(TypeUrls.LISTENER, List.of());
+        client.ack(client.next(), List.of());
+        if (!routes.isEmpty()) {
+            client.subscribe(TypeUrls.ROUTE, routes);
+            client.ack(client.next(), routes);
+        }
+    }
+
+    private static List<String> typesWithin(AdsClient client) throws InterruptedException {
+        List<String> out = new ArrayList<>();
+        for (DiscoveryResponse r = client.poll(QUIET); r != null; r = client.poll(QUIET)) {
+            out.add(TypeUrls.shortName(r.getTypeUrl()));
+        }
+        return out;
+    }
+
+    @Test
+    void aChangeReachesOnlyTheProxiesItAffectsInCdsEdsLdsRdsOrder() throws Exception {
+        XdsHarness h = start(Duration.ZERO);
+        registerBookinfo(h);
+        try (AdsClient sidecar = new AdsClient(h.channel, BookinfoMesh.PROXIES.get("productpage-v1"))) {
+            // Already asks for a subset's endpoints and the 8080 routes, neither of which exists yet.
+            subscribeAll(sidecar, List.of("outbound|9080|v1|reviews.default.svc.cluster.local"), List.of("8080", "9080"));
+            sidecar.assertNothingWithin(QUIET);
+            try (AdsClient gateway = new AdsClient(h.channel, BookinfoMesh.PROXIES.get("ingressgateway"))) {
+                subscribeAll(gateway, List.of(), List.of());
+                // One merged change: the gateway's own service (port 8080), subsets, and a mesh route. Every
+                // type changes for the sidecar, and it hears of them clusters first, routes last.
+                h.rules.addAll(BookinfoMesh.rules(List.of("destination-rule-all.yaml", "virtual-service-reviews-test-v2.yaml")));
+                h.scheduler.onChange(io.qmesh.pilot.model.RegistryChange.FULL);
+                h.tick();
+                assertEquals(List.of("CDS", "EDS", "LDS", "RDS"), typesWithin(sidecar));
+                assertEquals(List.of("CDS"), typesWithin(gateway), "the gateway has no Gateway listeners: only new clusters");
+
+                // A routing change bound to the mesh: the sidecar's routes change, the gateway is not affected.
+                h.rules.removeIf(c -> c.key().kind() == io.qmesh.pilot.model.istio.ConfigKind.VIRTUAL_SERVICE);
+                h.rules.addAll(BookinfoMesh.rules(List.of("virtual-service-all-v1.yaml")));
+                h.scheduler.onChange(io.qmesh.pilot.model.RegistryChange.FULL);
+                h.tick();
+                assertEquals(List.of("RDS"), typesWithin(sidecar));
+                gateway.assertNothingWithin(QUIET);
+            }
+        }
+    }
+
     @Test
     void debounceMergesChangesUntilTheMeshIsQuiet() throws Exception {
         XdsHarness h = start(Duration.ofMillis(100));

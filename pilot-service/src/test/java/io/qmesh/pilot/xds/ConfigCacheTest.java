@@ -68,6 +68,9 @@ class ConfigCacheTest {
         assertSame(a.resources(TypeUrls.CLUSTER).get("outbound|9080||ratings.default.svc.cluster.local"),
                 b.resources(TypeUrls.CLUSTER).get("outbound|9080||ratings.default.svc.cluster.local"));
         assertNotEquals(a.resources(TypeUrls.CLUSTER).get("inbound|9080||"), b.resources(TypeUrls.CLUSTER).get("inbound|9080||"));
+        assertSame(a.resources(TypeUrls.ROUTE).get("9080"),
+                cache.generate(snapshot, BookinfoMesh.PROXIES.get("productpage-v1")).resources(TypeUrls.ROUTE).get("9080"),
+                "no rule routes by source labels, so sidecars of different apps share one route translation");
     }
 
     @Test
