@@ -174,6 +174,11 @@ public final class Supervisor {
     }
 
     private void failStartup(Running r) {
+        int code = r.process().exitValue();
+        if (stopping || code == 130 || code == 143) {
+            // Ctrl-C reaches the whole process group: the children stop on SIGINT as the shutdown hook starts.
+            throw new CliException("interrupted; stopping every process", CliException.UNAVAILABLE);
+        }
         out.println(r.spec().name() + " exited during startup; the end of " + r.spec().log() + ":");
         try {
             List<String> lines = Files.readAllLines(r.spec().log());
@@ -181,7 +186,7 @@ public final class Supervisor {
         } catch (IOException e) {
             out.println("    (log unreadable: " + e.getMessage() + ")");
         }
-        throw new CliException(r.spec().name() + " exited during startup with code " + r.process().exitValue()
+        throw new CliException(r.spec().name() + " exited during startup with code " + code
                 + " (log: " + r.spec().log() + ")", CliException.UNAVAILABLE);
     }
 
