@@ -54,13 +54,16 @@ class CircuitBreakingTest {
     static ProxyHarness h;
     static TestUpstream slow;
     static TestUpstream idleUpstream;
+    static TestUpstream shared;
     static final List<TestUpstream> reviews = new ArrayList<>();
     static final java.util.concurrent.atomic.AtomicLong ticker = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     @BeforeAll
     static void start() throws Exception {
         slow = new TestUpstream("reviews-v1");
-        idleUpstream = new TestUpstream("reviews-v3"); // its own: pooled connections are shared by address
+        // Each connection-counting test has its own upstream: pooled connections are shared by address.
+        idleUpstream = new TestUpstream("reviews-v3");
+        shared = new TestUpstream("reviews-v2");
         for (int i = 0; i < 3; i++) {
             reviews.add(new TestUpstream("reviews-" + i));
         }
@@ -96,8 +99,8 @@ class CircuitBreakingTest {
                 .build();
         h.ads.set(TypeUrls.CLUSTER, "c1", List.of(limited, outlier, noRetries, idle, oneRequest));
         h.ads.set(TypeUrls.ENDPOINT, "e1", List.of(Mesh.endpoints(LIMITED, slow.address()),
-                Mesh.endpoints(NO_RETRIES, slow.address()), Mesh.endpoints(IDLE, idleUpstream.address()),
-                Mesh.endpoints(ONE_REQUEST, slow.address()),
+                Mesh.endpoints(NO_RETRIES, shared.address()), Mesh.endpoints(IDLE, idleUpstream.address()),
+                Mesh.endpoints(ONE_REQUEST, shared.address()),
                 Mesh.endpoints(OUTLIER, reviews.stream().map(TestUpstream::address).toArray(java.net.InetSocketAddress[]::new))));
         h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(), Mesh.outboundHttpPort(9080)));
         RouteConfiguration routes = Mesh.routeConfig(9080, REVIEWS,
@@ -118,6 +121,7 @@ class CircuitBreakingTest {
         h.close();
         slow.close();
         idleUpstream.close();
+        shared.close();
         reviews.forEach(TestUpstream::close);
     }
 
@@ -271,11 +275,11 @@ class CircuitBreakingTest {
 
     @Test
     void aRetryBeyondMaxRetriesOverflowsAndTheUpstreamAnswerGoesDownstream() throws Exception {
-        int before = slow.requests();
+        int before = shared.requests();
         HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/retry", "x-test-status", "503");
         assertEquals(503, r.statusCode());
-        assertEquals("reviews-v1", r.body(), "the upstream's own 503, not a local reply");
-        assertEquals(1, slow.requests() - before, "no retry was sent");
+        assertEquals("reviews-v2", r.body(), "the upstream's own 503, not a local reply");
+        assertEquals(1, shared.requests() - before, "no retry was sent");
         assertEquals(1, stat(NO_RETRIES, "upstream_rq_retry_overflow"));
         assertEquals(0, stat(NO_RETRIES, "upstream_rq_retry"));
         FakeAdsServer.await("access log", () -> h.accessLog.stream().anyMatch(e -> e.path().equals("/retry")));
