@@ -119,6 +119,15 @@ class RedirectCaptureNamespaceTest {
     }
 
     @Test
+    void anUnknownHostOnAnHttpPortIsRoutedToPassthroughAndItsOriginalDestination() {
+        // 0.0.0.0_9080 takes the request; no service has this host, so route "9080"'s allow_any
+        // virtual host sends it to PassthroughCluster, i.e. to where the client connected.
+        Result r = inNs("curl", "-s", "-i", "--max-time", "10", "http://" + NamespaceSidecar.EXTERNAL_HOST + ":9080/x");
+        assertTrue(r.output().contains("x-envoy-upstream-service-time"), r.output());
+        assertTrue(r.output().endsWith("external host=" + NamespaceSidecar.EXTERNAL_HOST + ":9080"), r.output());
+    }
+
+    @Test
     void withoutTheCaptureTheVipIsUnreachable() {
         // The proxy's own group is not captured: the same request from group 1337 goes nowhere.
         Result r = inNs("setpriv", "--regid", "1337", "--clear-groups", "--", "curl", "-s", "--max-time", "1",

@@ -2,6 +2,7 @@ package io.qmesh.proxy.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.util.AttributeKey;
 import io.qmesh.proxy.lb.LbEndpoint;
@@ -87,14 +88,18 @@ public final class OriginalDestination {
      */
     public static boolean captured(Channel ch) {
         InetSocketAddress destination = of(ch);
-        SocketAddress listening = ch.parent() == null ? null : ch.parent().localAddress();
+        Channel connection = ch;
+        while (connection.parent() != null && !(connection.parent() instanceof ServerChannel)) {
+            connection = connection.parent(); // an HTTP/2 stream: its connection
+        }
+        SocketAddress listening = connection.parent() == null ? null : connection.parent().localAddress();
         return destination != null && listening instanceof InetSocketAddress l && destination.getPort() != l.getPort();
     }
 
     /**
-     * The endpoint an ORIGINAL_DST (passthrough) cluster has for connection {@code ch}: where it was
-     * dialled to, if it was captured; else null (a connection to the proxy's own port must not be
-     * sent back to it).
+     * The endpoint an ORIGINAL_DST (passthrough) cluster has for connection (or HTTP/2 stream)
+     * {@code ch}: where it was dialled to, if it was captured; else null (a connection to the proxy's
+     * own port must not be sent back to it).
      */
     public static LbEndpoint passthroughEndpoint(Channel ch) {
         return captured(ch) ? new LbEndpoint(of(ch), 1, true, "", new LbEndpoint.Counters()) : null;

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.qmesh.proxy.cluster.ConnectionPool;
+import io.qmesh.proxy.cluster.LbPolicy;
 import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.resilience.CircuitBreaker;
@@ -219,8 +220,10 @@ final class UpstreamRequest implements UpstreamResponseListener {
             return;
         }
         stats.inc(cluster.statPrefix() + "upstream_rq_total");
-        endpoint = cluster.loadBalancer().pick(hash, policy.avoidPreviousHosts() ? tried::contains : null,
-                policy.hostSelectionMaxAttempts());
+        endpoint = cluster.lbPolicy() == LbPolicy.CLUSTER_PROVIDED
+                ? OriginalDestination.passthroughEndpoint(ex.ctx.channel())
+                : cluster.loadBalancer().pick(hash, policy.avoidPreviousHosts() ? tried::contains : null,
+                        policy.hostSelectionMaxAttempts());
         if (endpoint == null) {
             finishLocal(503, NO_HEALTHY, ResponseFlag.NO_HEALTHY_UPSTREAM);
             return;

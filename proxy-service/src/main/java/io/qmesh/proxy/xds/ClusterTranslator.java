@@ -102,7 +102,7 @@ public final class ClusterTranslator {
                     (int) Math.min(8_388_608, c.getRingHashLbConfig().hasMaximumRingSize()
                             ? c.getRingHashLbConfig().getMaximumRingSize().getValue() : 8_388_608));
             case MAGLEV -> new MaglevLoadBalancer(endpoints, random, maglevTableSize(c, field));
-            case CLUSTER_PROVIDED -> new RoundRobinLoadBalancer(endpoints, random); // empty: HTTP routes get 503 UH
+            case CLUSTER_PROVIDED -> new RoundRobinLoadBalancer(endpoints, random); // empty: see OriginalDestination
         };
         String[] parts = c.getName().split("\\|", -1);
         String service = parts.length == 4 && !parts[3].isEmpty() ? parts[3] : c.getName();

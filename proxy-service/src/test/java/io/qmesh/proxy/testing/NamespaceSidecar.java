@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.qmesh.proxy.ProxyServer;
 import io.qmesh.proxy.ProxySettings;
@@ -33,8 +34,9 @@ import java.util.Map;
  * namespace whose iptables REDIRECT every outbound TCP connection to port 15001 (except this
  * process's, by its group 1337, as Istio excludes the proxy's uid/gid). It holds the real proxy, its
  * ADS server and two "remote pods": an HTTP server on {@value #REVIEWS_POD}:9080 and a line server on
- * {@value #MYSQL_POD}:9090, plus a host outside the mesh, {@value #EXTERNAL_HOST}:7070 (HTTP), that only
- * virtualOutbound's catch-all chain to PassthroughCluster (ORIGINAL_DST, CLUSTER_PROVIDED) reaches.
+ * {@value #MYSQL_POD}:9090, plus a host outside the mesh, {@value #EXTERNAL_HOST}, on 7070 (reached
+ * only by virtualOutbound's catch-all chain to PassthroughCluster: ORIGINAL_DST, CLUSTER_PROVIDED) and
+ * on 9080 (reached by the allow_any virtual host of route "9080", also to PassthroughCluster).
  * LDS/RDS/CDS/EDS are Istio's shapes: virtualOutbound on 0.0.0.0:15001 with
  * use_original_dst, {@code 0.0.0.0_9080} (HTTP, RDS "9080" with the service VIP {@value #REVIEWS_VIP}
  * among its domains) and {@code 0.0.0.0_9090} (tcp_proxy). Prints {@code ready} once the proxy
@@ -56,6 +58,7 @@ public final class NamespaceSidecar {
     public static void main(String[] args) throws Exception {
         HttpServer reviews = httpServer(new InetSocketAddress(REVIEWS_POD, 9080), "reviews-pod");
         HttpServer external = httpServer(new InetSocketAddress(EXTERNAL_HOST, 7070), "external");
+        HttpServer externalHttp = httpServer(new InetSocketAddress(EXTERNAL_HOST, 9080), "external");
         ServerSocket mysql = new ServerSocket();
         mysql.bind(new InetSocketAddress(MYSQL_POD, 9090));
         Thread lines = new Thread(() -> serveLines(mysql), "mysql-pod");
@@ -75,8 +78,12 @@ public final class NamespaceSidecar {
                 Mesh.endpoints(mysqlCluster, new InetSocketAddress(MYSQL_POD, 9090))));
         RouteConfiguration rc = Mesh.routeConfig(9080, "reviews.default.svc.cluster.local",
                 Mesh.prefixRoute("/", reviewsCluster));
+        // Istio's allow_any virtual host: any other host on an HTTP port goes to PassthroughCluster.
         ads.set(TypeUrls.ROUTE, "1", List.of(rc.toBuilder()
-                .setVirtualHosts(0, rc.getVirtualHosts(0).toBuilder().addDomains(REVIEWS_VIP)).build()));
+                .setVirtualHosts(0, rc.getVirtualHosts(0).toBuilder().addDomains(REVIEWS_VIP))
+                .addVirtualHosts(VirtualHost.newBuilder().setName("allow_any").addDomains("*")
+                        .addRoutes(Mesh.prefixRoute("/", "PassthroughCluster")))
+                .build()));
         Listener tcp9090 = Listener.newBuilder().setName("0.0.0.0_9090").setAddress(Mesh.address("0.0.0.0", 9090))
                 .setBindToPort(BoolValue.of(false))
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
@@ -104,6 +111,7 @@ public final class NamespaceSidecar {
         ads.close();
         reviews.stop(0);
         external.stop(0);
+        externalHttp.stop(0);
         mysql.close();
     }
 
