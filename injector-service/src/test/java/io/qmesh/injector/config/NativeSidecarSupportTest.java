@@ -3,9 +3,12 @@ package io.qmesh.injector.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -44,14 +47,16 @@ class NativeSidecarSupportTest {
     }
 
     @Test
-    void unreachableApiServerGivesNoVersionWithinTheTimeout() {
-        server = new KubernetesMockServer(false);
-        server.init();
-        KubernetesClient client = server.createClient();
-        server.destroy();
-        server = null;
+    void unreachableApiServerGivesNoVersionWithinTheTimeout() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort(); // closed again before the client dials it
+        }
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:" + closedPort).build()).build();
         long start = System.nanoTime();
         assertEquals(Optional.empty(), NativeSidecarSupport.serverVersion(client, Duration.ofSeconds(1)));
         assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "bounded by the timeout");
+        client.close();
     }
 }
