@@ -210,7 +210,7 @@ public final class ClusterTranslator {
      */
     private static Cluster inbound(ProxyNode proxy, WorkloadPort port) {
         String name = ClusterNames.inbound(port.port());
-        return Cluster.newBuilder()
+        Cluster.Builder b = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.STATIC)
                 .setConnectTimeout(Protos.duration(DEFAULT_CONNECT_TIMEOUT))
@@ -218,7 +218,12 @@ public final class ClusterTranslator {
                         .setClusterName(name)
                         .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
                                 .setEndpoint(Endpoint.newBuilder().setAddress(Protos.address(proxy.inboundEndpointAddress(), port.port()))))))
-                .setCircuitBreakers(UNLIMITED_BREAKERS)
-                .build();
+                .setCircuitBreakers(UNLIMITED_BREAKERS);
+        // An http2/grpc port speaks HTTP/2 to the app too, as Istio's inbound clusters do: gRPC
+        // needs it end to end (trailers), and the proxy would otherwise send the app HTTP/1.1.
+        if (port.protocol().isHttp2()) {
+            b.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Protos.any(httpOptions(true, null)));
+        }
+        return b.build();
     }
 }

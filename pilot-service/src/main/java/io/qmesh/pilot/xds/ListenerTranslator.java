@@ -233,6 +233,8 @@ public final class ListenerTranslator {
     static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline) {
         HttpConnectionManager.Builder h = HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
+                // WebSocket allowed on every HTTP listener, as Istio's connection managers do.
+                .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(HttpRouteBuilder.FAULT_FILTER)
                         .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())))

@@ -50,6 +50,29 @@ class ExplicitProxyTest {
     }
 
     @Test
+    void inboundClustersSpeakHttp2ToTheAppOnlyOnHttp2AndGrpcPorts() {
+        ProxyNode grpc = new ProxyNode(EXPLICIT.id(), EXPLICIT.type(), EXPLICIT.ip(), EXPLICIT.podName(),
+                EXPLICIT.namespace(), EXPLICIT.labels(),
+                List.of(new WorkloadPort("http", 9080, null), new WorkloadPort("grpc-api", 9090, null)),
+                "", "", ProxyNode.InterceptionMode.NONE);
+        Map<String, ?> clusters = ConfigGenerator.generate(snapshot, grpc).resources(TypeUrls.CLUSTER);
+
+        assertTrue(unpackHttp2((Cluster) clusters.get("inbound|9090||")), "grpc port: HTTP/2 to the app");
+        assertFalse(((Cluster) clusters.get("inbound|9080||")).containsTypedExtensionProtocolOptions(
+                ClusterTranslator.HTTP_OPTIONS), "http port: HTTP/1.1, the default");
+    }
+
+    private static boolean unpackHttp2(Cluster cluster) {
+        try {
+            return cluster.getTypedExtensionProtocolOptionsMap().get(ClusterTranslator.HTTP_OPTIONS)
+                    .unpack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class)
+                    .getExplicitHttpConfig().hasHttp2ProtocolOptions();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void appAddressDefaultsToLoopbackAndCaptureModesKeepTheWorkloadAddress() {
         ProxyNode defaulted = new ProxyNode(EXPLICIT.id(), EXPLICIT.type(), EXPLICIT.ip(), EXPLICIT.podName(),
                 EXPLICIT.namespace(), EXPLICIT.labels(), EXPLICIT.ports(), "", "", ProxyNode.InterceptionMode.NONE);
