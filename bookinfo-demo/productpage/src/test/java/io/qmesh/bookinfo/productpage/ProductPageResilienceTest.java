@@ -71,7 +71,9 @@ class ProductPageResilienceTest extends FakePeersTest {
         long millis = millisSince(start);
         assertTrue(REVIEWS_ERROR.matcher(html).find(), html);
         assertEquals(2, FakeUpstreams.reviews.requestCount(), "reviews is tried twice");
-        assertTrue(millis >= 2000 && millis < 4500, "2 tries x 1 s, took " + millis + " ms");
+        // The lower bound proves each try waited its timeout; the request count proves the tries;
+        // the upper bound only that it gave up (loose: a loaded 2-core machine adds seconds).
+        assertTrue(millis >= 2000 && millis < 8000, "2 tries x 1 s, took " + millis + " ms");
     }
 
     @Test
@@ -82,7 +84,7 @@ class ProductPageResilienceTest extends FakePeersTest {
         long millis = millisSince(start);
         assertTrue(DETAILS_ERROR.matcher(html).find(), html);
         assertEquals(1, FakeUpstreams.details.requestCount());
-        assertTrue(millis >= 1000 && millis < 2500, "1 try x 1 s, took " + millis + " ms");
+        assertTrue(millis >= 1000 && millis < 5000, "1 try x 1 s, took " + millis + " ms");
     }
 
     @Test
