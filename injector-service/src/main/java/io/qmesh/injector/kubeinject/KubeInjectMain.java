@@ -58,7 +58,9 @@ public final class KubeInjectMain {
             out.print(new KubeInjector(new Injector(mesh, template)).inject(yaml));
             return 0;
         } catch (IOException e) {
-            err.println("kube-inject: cannot read " + file + ": " + e.getMessage());
+            // NoSuchFileException's message is only the path: say what is wrong instead.
+            err.println("kube-inject: cannot read " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
             return 1;
         } catch (IllegalArgumentException e) {
             err.println("kube-inject: " + e.getMessage());

@@ -66,6 +66,7 @@ class KubeInjectIT {
 
         assertEquals(1, result.exit(), result.toString());
         assertTrue(result.err().startsWith("kube-inject: cannot read "), result.toString());
+        assertTrue(result.err().strip().endsWith("nope.yaml: no such file"), result.toString());
         assertEquals(1, result.err().strip().lines().count(), result.toString());
         assertFalse(result.err().contains("Exception"), result.toString());
     }
