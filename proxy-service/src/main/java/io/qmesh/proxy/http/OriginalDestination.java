@@ -144,7 +144,8 @@ public final class OriginalDestination {
         try {
             return new InetSocketAddress(InetAddress.getByAddress(address), port);
         } catch (UnknownHostException e) {
-            return null; // Only for a wrong length, excluded above.
+            // Unreachable: the array is 4 or 16 bytes by construction. Loud rather than a silent null.
+            throw new IllegalStateException("address of " + address.length + " bytes", e);
         }
     }
 }
