@@ -3,6 +3,7 @@ package io.qmesh.pilot.model;
 import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.RateLimitPolicy;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
@@ -17,19 +18,21 @@ import java.util.Optional;
  * order by name because our store's creation times are not stable across restores.
  */
 public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
-                        List<Gateway> gateways) {
-    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of());
+                        List<Gateway> gateways, List<RateLimitPolicy> rateLimitPolicies) {
+    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of());
 
     public MeshRules {
         virtualServices = sorted(virtualServices);
         destinationRules = sorted(destinationRules);
         gateways = sorted(gateways);
+        rateLimitPolicies = sorted(rateLimitPolicies);
     }
 
     public static MeshRules of(Collection<? extends IstioConfig> configs) {
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
         List<Gateway> gw = new ArrayList<>();
+        List<RateLimitPolicy> rl = new ArrayList<>();
         for (IstioConfig c : configs) {
             if (c instanceof VirtualService v) {
                 vs.add(v);
@@ -37,15 +40,18 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
                 dr.add(d);
             } else if (c instanceof Gateway g) {
                 gw.add(g);
+            } else if (c instanceof RateLimitPolicy r) {
+                rl.add(r);
             }
         }
-        return new MeshRules(vs, dr, gw);
+        return new MeshRules(vs, dr, gw, rl);
     }
 
     public List<IstioConfig> all() {
         List<IstioConfig> out = new ArrayList<>(virtualServices);
         out.addAll(destinationRules);
         out.addAll(gateways);
+        out.addAll(rateLimitPolicies);
         return out;
     }
 
@@ -64,6 +70,18 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
         return destinationRules.stream()
                 .filter(d -> hostname.equals(Hostnames.resolve(d.spec().host(), d.metadata().namespace())))
                 .findFirst();
+    }
+
+    /** The first VirtualService (namespace/name order) bound to the mesh whose hosts match {@code hostname}. */
+    public Optional<VirtualService> meshVirtualService(String hostname) {
+        for (VirtualService vs : virtualServices) {
+            boolean mesh = vs.spec().gateways().isEmpty() || vs.spec().gateways().contains("mesh");
+            if (mesh && vs.spec().hosts().stream()
+                    .anyMatch(h -> Hostnames.matches(Hostnames.resolve(h, vs.metadata().namespace()), hostname))) {
+                return Optional.of(vs);
+            }
+        }
+        return Optional.empty();
     }
 
     private static <T extends IstioConfig> List<T> sorted(List<T> in) {

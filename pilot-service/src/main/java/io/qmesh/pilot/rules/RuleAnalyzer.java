@@ -7,6 +7,7 @@ import io.qmesh.pilot.model.ProxyNode;
 import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.RateLimitPolicy;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
@@ -58,6 +59,8 @@ public final class RuleAnalyzer {
             if (!selected) {
                 out.add(new FieldError("spec.selector", "matches no connected gateway proxy"));
             }
+        } else if (config instanceof RateLimitPolicy rl) {
+            RateLimitPolicyAnalyzer.analyze(out, rl, rules, registry);
         }
         return out;
     }

@@ -4,6 +4,7 @@ import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.RateLimitPolicy;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.HashMap;
@@ -38,6 +39,8 @@ public final class RuleValidator {
             destinationRule(f, dr.spec());
         } else if (config instanceof Gateway gw) {
             gateway(f, gw.spec());
+        } else if (config instanceof RateLimitPolicy rl) {
+            RateLimitPolicyValidator.validate(f, rl.spec());
         }
         return new ValidationResult(f.errors, f.warnings);
     }

@@ -7,6 +7,8 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.qmesh.pilot.model.MeshSnapshot;
+import io.qmesh.pilot.model.PolicyAttachment;
+import io.qmesh.pilot.model.PolicyAttachment.InboundRateLimits;
 import io.qmesh.pilot.model.ProxyNode;
 import io.qmesh.pilot.model.istio.VirtualService;
 
@@ -47,7 +49,8 @@ public final class ConfigCache {
     private Map<ProxyNode, Own> ownNow = new HashMap<>();
     private Map<ProxyNode, Own> ownBefore = new HashMap<>();
 
-    private record Own(List<Cluster> clusters, List<Listener> listeners) {
+    /** @param rateLimits what the listeners were built with: they are rebuilt when a push changes it */
+    private record Own(List<Cluster> clusters, List<Listener> listeners, Map<Integer, InboundRateLimits> rateLimits) {
     }
 
     /** Everything one proxy is sent, equal to {@code ConfigGenerator.generate(snapshot, proxy)}. */
@@ -57,7 +60,7 @@ public final class ConfigCache {
             return ConfigGenerator.generate(snapshot, proxy);
         }
         at(snapshot);
-        Own own = own(proxy);
+        Own own = own(proxy, PolicyAttachment.rateLimits(snapshot, proxy));
         List<Cluster> cds = new ArrayList<>(clusters);
         cds.addAll(own.clusters());
         cds.sort(Comparator.comparing(Cluster::getName));
@@ -85,20 +88,21 @@ public final class ConfigCache {
     /**
      * What depends on the proxy alone (its inbound clusters and listeners), kept from one full push to
      * the next: only the proxies generated for at the current and the previous full push are kept, so
-     * disconnected proxies fall out after two pushes.
+     * disconnected proxies fall out after two pushes. The rate limit policies attached to its inbound
+     * ports are the only part of the snapshot they depend on.
      */
-    private Own own(ProxyNode proxy) {
+    private Own own(ProxyNode proxy, Map<Integer, InboundRateLimits> rateLimits) {
         if (ownVersion != version) {
             ownVersion = version;
             ownBefore = ownNow;
             ownNow = new HashMap<>();
         }
         Own own = ownNow.get(proxy);
-        if (own == null) {
+        if (own == null || !own.rateLimits().equals(rateLimits)) {
             own = ownBefore.get(proxy);
-            if (own == null) {
-                own = new Own(List.copyOf(ClusterTranslator.local(proxy)),
-                        proxy.type() == ProxyNode.Type.ROUTER ? List.of() : List.copyOf(ListenerTranslator.own(proxy)));
+            if (own == null || !own.rateLimits().equals(rateLimits)) {
+                own = new Own(List.copyOf(ClusterTranslator.local(proxy)), proxy.type() == ProxyNode.Type.ROUTER
+                        ? List.of() : List.copyOf(ListenerTranslator.own(proxy, rateLimits)), rateLimits);
             }
             ownNow.put(proxy, own);
         }

@@ -98,7 +98,7 @@ final class HttpRouteBuilder {
         return true;
     }
 
-    private static RouteMatch match(HttpMatchRequest m) {
+    static RouteMatch match(HttpMatchRequest m) {
         RouteMatch.Builder b = RouteMatch.newBuilder();
         StringMatch uri = m.uri();
         if (uri == null || uri.presenceOnly()) {

@@ -20,6 +20,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.qmesh.pilot.model.MeshSnapshot;
+import io.qmesh.pilot.model.PolicyAttachment;
+import io.qmesh.pilot.model.PolicyAttachment.InboundRateLimits;
 import io.qmesh.pilot.model.ProxyNode;
 import io.qmesh.pilot.model.Service;
 import io.qmesh.pilot.model.ServicePort;
@@ -59,16 +61,13 @@ public final class ListenerTranslator {
         if (proxy.type() == ProxyNode.Type.ROUTER) {
             return gateway(snapshot, proxy);
         }
-        return forSidecar(sidecarShared(snapshot), proxy);
+        return forSidecar(sidecarShared(snapshot), own(proxy, PolicyAttachment.rateLimits(snapshot, proxy)));
     }
 
     /**
      * One sidecar's listeners: the shared ones with its {@link #own} listeners added, an own listener
      * replacing a shared one of the same name ({@code virtualOutbound} in explicit-proxy mode).
      */
-    public static List<Listener> forSidecar(List<Listener> shared, ProxyNode proxy) {
-        return forSidecar(shared, own(proxy));
-    }
 
     static List<Listener> forSidecar(List<Listener> shared, List<Listener> own) {
         List<Listener> out = new ArrayList<>(shared.size() + own.size());
@@ -87,15 +86,15 @@ public final class ListenerTranslator {
     /**
      * The listeners that depend on the sidecar alone, not on the snapshot: {@code virtualInbound}, or in
      * explicit-proxy mode {@code virtualOutbound} rebound to the proxy's address plus the per-port
-     * inbound listeners.
+     * inbound listeners; with the rate limits that apply to its inbound ports.
      */
-    static List<Listener> own(ProxyNode proxy) {
+    static List<Listener> own(ProxyNode proxy, Map<Integer, InboundRateLimits> rateLimits) {
         if (!proxy.explicitProxy()) {
-            return List.of(virtualInbound(proxy));
+            return List.of(virtualInbound(proxy, rateLimits));
         }
         List<Listener> out = new ArrayList<>();
         out.add(virtualOutbound().toBuilder().setAddress(Protos.address(proxy.listenerAddress(), OUTBOUND_PORT)).build());
-        out.addAll(explicitInbound(proxy));
+        out.addAll(explicitInbound(proxy, rateLimits));
         return out;
     }
 
@@ -166,7 +165,7 @@ public final class ListenerTranslator {
         return out;
     }
 
-    static Listener virtualInbound(ProxyNode proxy) {
+    static Listener virtualInbound(ProxyNode proxy, Map<Integer, InboundRateLimits> rateLimits) {
         Listener.Builder b = Listener.newBuilder()
                 .setName(VIRTUAL_INBOUND)
                 .setAddress(Protos.address("0.0.0.0", INBOUND_PORT))
@@ -178,7 +177,7 @@ public final class ListenerTranslator {
             b.addFilterChains(FilterChain.newBuilder()
                     .setName("0.0.0.0_" + p.port())
                     .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(Protos.u32(p.port())))
-                    .addFilters(inboundFilter(p)));
+                    .addFilters(inboundFilter(p, rateLimits.get(p.port()))));
         }
         b.addFilterChains(FilterChain.newBuilder()
                 .setName("virtualInbound-catchall-tcp")
@@ -187,14 +186,15 @@ public final class ListenerTranslator {
     }
 
     /** Explicit-proxy mode: one bound listener per workload port, on the workload address. */
-    static List<Listener> explicitInbound(ProxyNode proxy) {
+    static List<Listener> explicitInbound(ProxyNode proxy, Map<Integer, InboundRateLimits> rateLimits) {
         List<Listener> out = new ArrayList<>();
         for (WorkloadPort p : inboundPorts(proxy)) {
             out.add(Listener.newBuilder()
                     .setName(proxy.ip() + "_" + p.port())
                     .setAddress(Protos.address(proxy.ip(), p.port()))
                     .setTrafficDirection(TrafficDirection.INBOUND)
-                    .addFilterChains(FilterChain.newBuilder().setName("0.0.0.0_" + p.port()).addFilters(inboundFilter(p)))
+                    .addFilterChains(FilterChain.newBuilder().setName("0.0.0.0_" + p.port())
+                            .addFilters(inboundFilter(p, rateLimits.get(p.port()))))
                     .build());
         }
         return out;
@@ -206,11 +206,19 @@ public final class ListenerTranslator {
         return ports.values();
     }
 
-    /** The inbound side of one workload port: HTTP to the local app through an inline route, or TCP. */
-    private static Filter inboundFilter(WorkloadPort p) {
-        return p.protocol().isHttp()
-                ? hcm("inbound_0.0.0.0_" + p.port(), null, inboundRoutes(p))
-                : tcpProxy("inbound_0.0.0.0_" + p.port(), ClusterNames.inbound(p.port()));
+    /**
+     * The inbound side of one workload port: HTTP to the local app through an inline route, or TCP. A port
+     * with rate limits gets the local rate limit filter and the policies on its routes.
+     */
+    private static Filter inboundFilter(WorkloadPort p, InboundRateLimits rateLimits) {
+        if (!p.protocol().isHttp()) {
+            return tcpProxy("inbound_0.0.0.0_" + p.port(), ClusterNames.inbound(p.port()));
+        }
+        if (rateLimits == null) {
+            return hcm("inbound_0.0.0.0_" + p.port(), null, inboundRoutes(p));
+        }
+        return hcm("inbound_0.0.0.0_" + p.port(), null, RateLimitTranslator.apply(inboundRoutes(p), rateLimits),
+                RateLimitTranslator.filter());
     }
 
     /** Inbound routing is trivial (everything to the local app), so it is inline rather than another RDS name. */
@@ -231,16 +239,24 @@ public final class ListenerTranslator {
 
     /** An HTTP connection manager with either an RDS name or an inline route configuration. */
     static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline) {
+        return hcm(statPrefix, rdsName, inline, null);
+    }
+
+    /** The same, with {@code beforeRouter} (if not null) as the last filter before the router. */
+    static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline, HttpFilter beforeRouter) {
         HttpConnectionManager.Builder h = HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 // WebSocket allowed on every HTTP listener, as Istio's connection managers do.
                 .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(HttpRouteBuilder.FAULT_FILTER)
-                        .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.router")
-                        .setTypedConfig(Protos.any(Router.getDefaultInstance())));
+                        .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())));
+        if (beforeRouter != null) {
+            h.addHttpFilters(beforeRouter);
+        }
+        h.addHttpFilters(HttpFilter.newBuilder()
+                .setName("envoy.filters.http.router")
+                .setTypedConfig(Protos.any(Router.getDefaultInstance())));
         if (rdsName != null) {
             h.setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(rdsName));
         } else {

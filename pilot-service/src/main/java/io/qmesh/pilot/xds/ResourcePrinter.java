@@ -28,6 +28,7 @@ public final class ResourcePrinter {
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
             .add(HTTPFault.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.getDescriptor())
             .add(TcpProxy.getDescriptor())
             .add(OriginalDst.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())

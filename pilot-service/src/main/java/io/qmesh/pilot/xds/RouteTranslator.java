@@ -118,18 +118,7 @@ public final class RouteTranslator {
 
     /** The first VirtualService (namespace/name order) bound to the mesh whose hosts match the service. */
     private static Optional<VirtualService> meshVirtualService(MeshSnapshot snapshot, String hostname) {
-        for (VirtualService vs : snapshot.rules().virtualServices()) {
-            boolean mesh = vs.spec().gateways().isEmpty() || vs.spec().gateways().contains(RouteContext.MESH);
-            if (!mesh) {
-                continue;
-            }
-            for (String h : vs.spec().hosts()) {
-                if (Hostnames.matches(Hostnames.resolve(h, vs.metadata().namespace()), hostname)) {
-                    return Optional.of(vs);
-                }
-            }
-        }
-        return Optional.empty();
+        return snapshot.rules().meshVirtualService(hostname);
     }
 
     private static RouteConfiguration gateway(MeshSnapshot snapshot, ProxyNode proxy, int port,

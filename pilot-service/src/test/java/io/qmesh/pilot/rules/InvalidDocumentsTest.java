@@ -348,7 +348,7 @@ class InvalidDocumentsTest {
                         kind: ServiceEntry
                         metadata: {name: x}
                         spec: {}
-                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway)"),
+                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, RateLimitPolicy)"),
                 Arguments.of("unknown apiVersion", """
                         apiVersion: networking.istio.io/v2
                         kind: VirtualService
@@ -362,8 +362,105 @@ class InvalidDocumentsTest {
                         """, "spec: missing (expected: an object)"));
     }
 
+    private static String rl(String spec) {
+        return "apiVersion: policy.qmesh.io/v1alpha1\nkind: RateLimitPolicy\nmetadata:\n  name: productpage\nspec:\n" + spec;
+    }
+
+    private static final String TARGET = "  targetRef: {group: \"\", kind: Service, name: productpage}\n";
+
+    static Stream<Arguments> rateLimitPolicyCases() {
+        return Stream.of(
+                Arguments.of("rate limit without target", rl("""
+                          limit: {requests: 10, unit: MINUTE}
+                        """), "spec.targetRef: missing (expected: {kind: Service, name: <service in this namespace>})"),
+                Arguments.of("rate limit target kind", rl("""
+                          targetRef: {kind: Deployment, name: productpage}
+                          limit: {requests: 10, unit: MINUTE}
+                        """), "spec.targetRef.kind: \"Deployment\" (expected: Service)"),
+                Arguments.of("rate limit target group", rl("""
+                          targetRef: {group: apps, kind: Service, name: productpage}
+                          limit: {requests: 10, unit: MINUTE}
+                        """), "spec.targetRef.group: \"apps\" (expected: \"\", the core API group of Service)"),
+                Arguments.of("rate limit target name", rl("""
+                          targetRef: {kind: Service, name: Product_Page}
+                          limit: {requests: 10, unit: MINUTE}
+                        """), "spec.targetRef.name: \"Product_Page\" (expected: a lowercase RFC 1123 label: a-z, 0-9 and '-', at most 63 characters)"),
+                Arguments.of("rate limit port and section", rl("""
+                          targetRef: {kind: Service, name: productpage, port: 9080, sectionName: http}
+                          limit: {requests: 10, unit: MINUTE}
+                        """), "spec.targetRef: both sectionName and port (expected: at most one of them)"),
+                Arguments.of("rate limit target port", rl("""
+                          targetRef: {kind: Service, name: productpage, port: 70000}
+                          limit: {requests: 10, unit: MINUTE}
+                        """), "spec.targetRef.port: 70000 (expected: 1..65535)"),
+                Arguments.of("rate limit without limit", rl(TARGET), "spec.limit: missing (expected: a limit, at least one descriptor, or both)"),
+                Arguments.of("rate limit zero requests", rl(TARGET + """
+                          limit: {requests: 0, unit: MINUTE}
+                        """), "spec.limit.requests: 0 (expected: 1..4294967295)"),
+                Arguments.of("rate limit unit", rl(TARGET + """
+                          limit: {requests: 10, unit: DAY}
+                        """), "spec.limit.unit: \"DAY\" (expected: SECOND, MINUTE or HOUR)"),
+                Arguments.of("rate limit without unit", rl(TARGET + """
+                          limit: {requests: 10}
+                        """), "spec.limit.unit: missing (expected: SECOND, MINUTE or HOUR)"),
+                Arguments.of("rate limit burst", rl(TARGET + """
+                          limit: {requests: 10, unit: SECOND, burst: 4294967296}
+                        """), "spec.limit.burst: 4294967296 (expected: 1..4294967295)"),
+                Arguments.of("rate limit unknown field", rl(TARGET + """
+                          limit: {requests: 10, unit: SECOND, rps: 5}
+                        """), "spec.limit.rps: unknown field (expected one of: burst, requests, unit)"),
+                Arguments.of("rate limit descriptor without headers", rl(TARGET + """
+                          descriptors:
+                          - limit: {requests: 10, unit: MINUTE}
+                        """), "spec.descriptors[0].headers: missing (expected: at least one header {name, optional value})"),
+                Arguments.of("rate limit descriptor without limit", rl(TARGET + """
+                          descriptors:
+                          - headers: [{name: end-user}]
+                        """), "spec.descriptors[0].limit: missing (expected: {requests, unit})"),
+                Arguments.of("rate limit descriptor header twice", rl(TARGET + """
+                          descriptors:
+                          - headers: [{name: end-user}, {name: End-User, value: jason}]
+                            limit: {requests: 10, unit: MINUTE}
+                        """), "spec.descriptors[0].headers[1].name: \"End-User\" (expected: each header once, also used by spec.descriptors[0].headers[0])"),
+                Arguments.of("rate limit descriptor header name", rl(TARGET + """
+                          descriptors:
+                          - headers: [{name: "end user"}]
+                            limit: {requests: 10, unit: MINUTE}
+                        """), "spec.descriptors[0].headers[0].name: \"end user\" (expected: an HTTP header name)"),
+                Arguments.of("rate limit duplicate descriptor", rl(TARGET + """
+                          descriptors:
+                          - headers: [{name: end-user, value: jason}]
+                            limit: {requests: 10, unit: MINUTE}
+                          - headers: [{name: end-user, value: jason}]
+                            limit: {requests: 5, unit: MINUTE}
+                        """), "spec.descriptors[1].headers: the same headers and values as an earlier descriptor (expected: each descriptor once)"),
+                Arguments.of("rate limit descriptor unit shorter than the limit", rl(TARGET + """
+                          limit: {requests: 100, unit: MINUTE}
+                          descriptors:
+                          - headers: [{name: end-user}]
+                            limit: {requests: 1, unit: SECOND}
+                        """), "spec.descriptors[0].limit.unit: \"SECOND\" (expected: spec.limit.unit or longer: Envoy needs a "
+                        + "descriptor's fill interval to be a multiple of the default bucket's)"),
+                Arguments.of("rate limit response header value", rl(TARGET + """
+                          limit: {requests: 10, unit: MINUTE}
+                          responseHeaders: [{name: retry-after}]
+                        """), "spec.responseHeaders[0].value: missing (expected: a header value)"),
+                Arguments.of("rate limit too many response headers", rl(TARGET + """
+                          limit: {requests: 10, unit: MINUTE}
+                          responseHeaders: [{name: a, value: "1"}, {name: b, value: "1"}, {name: c, value: "1"},
+                            {name: d, value: "1"}, {name: e, value: "1"}, {name: f, value: "1"}, {name: g, value: "1"},
+                            {name: h, value: "1"}, {name: i, value: "1"}, {name: j, value: "1"}]
+                        """), "spec.responseHeaders: 10 headers (expected: at most 9; x-local-rate-limit is always added and Envoy takes ten)"),
+                Arguments.of("rate limit apiVersion", """
+                        apiVersion: policy.qmesh.io/v1
+                        kind: RateLimitPolicy
+                        metadata: {name: productpage}
+                        spec: {targetRef: {kind: Service, name: productpage}, limit: {requests: 1, unit: SECOND}}
+                        """, "apiVersion: \"policy.qmesh.io/v1\" (expected: policy.qmesh.io/v1alpha1)"));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "rateLimitPolicyCases"})
     void rejectsWithExactPathAndMessage(String name, String yaml, String expected) {
         RuleStore store = new RuleStore(RuleStorage.inMemory(), Clock.systemUTC());
         RuleService service = new RuleService(store, () -> MeshSnapshot.EMPTY, List::of);
