@@ -60,7 +60,10 @@ public final class ProxyServer implements AutoCloseable {
         this(bootstrap, settings, accessLog, random, System::nanoTime);
     }
 
-    /** @param resilienceTicker the monotonic nanosecond clock of outlier detection (tests advance a fake one) */
+    /**
+     * @param resilienceTicker the monotonic nanosecond clock of outlier detection and of the local rate
+     *                         limit's token buckets (tests advance a fake one)
+     */
     public ProxyServer(Bootstrap bootstrap, ProxySettings settings, AccessLog accessLog, RandomSource random,
                        java.util.function.LongSupplier resilienceTicker) {
         this.bootstrap = bootstrap;
@@ -75,7 +78,7 @@ public final class ProxyServer implements AutoCloseable {
                         orUnknown(bootstrap.label("version"), "unknown")));
         this.listeners = new ListenerManager(transport, boss, workers, plane);
         this.resilience = new ResilienceRegistry(stats, resilienceTicker, random::nextDouble);
-        this.xds = new XdsState(new ProxyConfigTranslator(HttpFilterRegistry.standard(), random, resilience), config,
+        this.xds = new XdsState(new ProxyConfigTranslator(HttpFilterRegistry.standard(stats, resilienceTicker), random, resilience), config,
                 new ConfigSink() {
                     @Override
                     public void prepare(ProxyConfig next) throws InvalidConfigException {

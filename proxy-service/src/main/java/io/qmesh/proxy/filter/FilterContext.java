@@ -1,6 +1,7 @@
 package io.qmesh.proxy.filter;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.qmesh.proxy.filter.ratelimit.RateLimits;
 import io.qmesh.proxy.stats.ResponseFlag;
 
 /** What a filter may do with the request it is handling. Implemented by the HTTP exchange. */
@@ -16,6 +17,15 @@ public interface FilterContext {
 
     /** Ends the request here with a local reply. */
     void respondLocally(int status, String body, ResponseFlag flag, boolean grpc, int grpcStatus);
+
+    /** The same, with {@code responseHeaders} set on the reply (e.g. the rate limit filter's response_headers_to_add). */
+    void respondLocally(int status, String body, ResponseFlag flag, boolean grpc, int grpcStatus, HttpHeaders responseHeaders);
+
+    /** The matched route's rate_limits, {@link RateLimits#NONE} if it has none. */
+    RateLimits routeRateLimits();
+
+    /** The matched virtual host's rate_limits, {@link RateLimits#NONE} if it has none. */
+    RateLimits virtualHostRateLimits();
 
     /** Runs {@code task} on this request's event loop after {@code millis}; cancelled if the downstream goes away. */
     void schedule(long millis, Runnable task);

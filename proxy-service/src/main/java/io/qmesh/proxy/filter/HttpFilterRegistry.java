@@ -1,6 +1,9 @@
 package io.qmesh.proxy.filter;
 
+import io.qmesh.proxy.filter.ratelimit.LocalRateLimitFilterFactory;
+import io.qmesh.proxy.stats.StatsRegistry;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.TreeMap;
 
 /** The HTTP filters this proxy knows, by Envoy filter name. Unknown filters are NACKed unless marked optional. */
@@ -9,8 +12,17 @@ public final class HttpFilterRegistry {
     private final Map<String, HttpFilterFactory> factories = new TreeMap<>();
 
     public static HttpFilterRegistry standard() {
+        return standard(new StatsRegistry(), System::nanoTime);
+    }
+
+    /**
+     * @param stats  where filters count (the local rate limit's {@code <prefix>.http_local_rate_limit.*})
+     * @param ticker monotonic nanoseconds for the rate limit token buckets (a fake in tests)
+     */
+    public static HttpFilterRegistry standard(StatsRegistry stats, LongSupplier ticker) {
         HttpFilterRegistry registry = new HttpFilterRegistry();
         registry.register(new FaultFilterFactory());
+        registry.register(new LocalRateLimitFilterFactory(stats, ticker));
         registry.register(new RouterFilterFactory());
         return registry;
     }

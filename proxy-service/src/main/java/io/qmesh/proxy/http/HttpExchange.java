@@ -80,6 +80,8 @@ final class HttpExchange implements FilterContext {
     private int status;
     private long bytesSent;
     private String upstreamServiceTime;
+    /** Headers a filter asked to set on its local reply (e.g. x-local-rate-limit), or null. */
+    private HttpHeaders localReplyHeaders;
     /** The Upgrade this request asks for and the chain allows (e.g. websocket), or null. */
     String upgradeType;
     /** Set by the router when the upstream answered 101: the connection the tunnel continues on. */
@@ -187,7 +189,20 @@ final class HttpExchange implements FilterContext {
         if (target != null && target.perFilterConfig().containsKey(filterName)) {
             return target.perFilterConfig().get(filterName);
         }
-        return route == null ? null : route.perFilterConfig().get(filterName);
+        if (route != null && route.perFilterConfig().containsKey(filterName)) {
+            return route.perFilterConfig().get(filterName);
+        }
+        return vhost == null ? null : vhost.perFilterConfig().get(filterName);
+    }
+
+    @Override
+    public io.qmesh.proxy.filter.ratelimit.RateLimits routeRateLimits() {
+        return route.rateLimits();
+    }
+
+    @Override
+    public io.qmesh.proxy.filter.ratelimit.RateLimits virtualHostRateLimits() {
+        return vhost.rateLimits();
     }
 
     @Override
@@ -223,6 +238,13 @@ final class HttpExchange implements FilterContext {
         } else {
             respond(status, body, "text/plain", 0);
         }
+    }
+
+    @Override
+    public void respondLocally(int status, String body, ResponseFlag flag, boolean grpc, int grpcStatus,
+                               HttpHeaders responseHeaders) {
+        localReplyHeaders = responseHeaders;
+        respondLocally(status, body, flag, grpc, grpcStatus);
     }
 
     @Override
@@ -329,6 +351,11 @@ final class HttpExchange implements FilterContext {
         }
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (localReplyHeaders != null) {
+            for (String name : localReplyHeaders.names()) {
+                response.headers().set(name, localReplyHeaders.getAll(name));
+            }
         }
         status = response.status().code();
         bytesSent += response.content().readableBytes();

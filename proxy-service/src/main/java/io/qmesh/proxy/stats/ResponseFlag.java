@@ -15,7 +15,8 @@ public enum ResponseFlag {
     FAULT_INJECTED("FI"),
     DOWNSTREAM_CONNECTION_TERMINATION("DC"),
     DOWNSTREAM_PROTOCOL_ERROR("DPE"),
-    STREAM_IDLE_TIMEOUT("SI");
+    STREAM_IDLE_TIMEOUT("SI"),
+    RATE_LIMITED("RL");
 
     private final String code;
 

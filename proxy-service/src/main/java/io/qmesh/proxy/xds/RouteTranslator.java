@@ -65,7 +65,9 @@ public final class RouteTranslator {
         RetryPolicy retry = vh.hasRetryPolicy() ? retryPolicy(vh.getRetryPolicy(), field + ".retry_policy") : null;
         return new VirtualHost(vh.getName(), List.copyOf(vh.getDomainsList()), routes,
                 mutation(vh.getRequestHeadersToAddList(), vh.getRequestHeadersToRemoveList()),
-                mutation(vh.getResponseHeadersToAddList(), vh.getResponseHeadersToRemoveList()), retry);
+                mutation(vh.getResponseHeadersToAddList(), vh.getResponseHeadersToRemoveList()), retry,
+                perFilter(vh.getTypedPerFilterConfigMap(), field + ".typed_per_filter_config"),
+                io.qmesh.proxy.filter.ratelimit.RateLimitActions.translate(vh.getRateLimitsList(), field + ".rate_limits"));
     }
 
     private Route route(io.envoyproxy.envoy.config.route.v3.Route r, String field) throws InvalidConfigException {
@@ -85,7 +87,9 @@ public final class RouteTranslator {
         return new Route(r.getName(), match, action,
                 mutation(r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList()),
                 mutation(r.getResponseHeadersToAddList(), r.getResponseHeadersToRemoveList()),
-                perFilter(r.getTypedPerFilterConfigMap(), field + ".typed_per_filter_config"));
+                perFilter(r.getTypedPerFilterConfigMap(), field + ".typed_per_filter_config"),
+                r.hasRoute() ? io.qmesh.proxy.filter.ratelimit.RateLimitActions.translate(r.getRoute().getRateLimitsList(), field + ".route.rate_limits")
+                        : io.qmesh.proxy.filter.ratelimit.RateLimits.NONE);
     }
 
     private RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, String field)
