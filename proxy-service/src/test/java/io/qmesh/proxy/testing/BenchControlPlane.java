@@ -42,15 +42,20 @@ public final class BenchControlPlane {
         Thread.currentThread().join();
     }
 
-    /** One bound listener (no use_original_dst hand-off), one route, one cluster, one endpoint. */
-    static void serve(FakeAdsServer ads, int listenPort, int upstreamPort) {
-        String cluster = Mesh.outbound(SERVICE_PORT, "", SERVICE);
-        Listener listener = Mesh.outboundHttpPort(SERVICE_PORT).toBuilder()
+    /** The bench's bound HTTP listener on 127.0.0.1:{@code listenPort}: the HCM with {@code filters}, then the router. */
+    static Listener listener(int listenPort, io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter... filters) {
+        return Mesh.outboundHttpPort(SERVICE_PORT, filters).toBuilder()
                 .setName("bench_" + listenPort)
                 .setAddress(Mesh.address("127.0.0.1", listenPort))
                 .clearBindToPort()
                 .setTrafficDirection(TrafficDirection.OUTBOUND)
                 .build();
+    }
+
+    /** One bound listener (no use_original_dst hand-off), one route, one cluster, one endpoint. */
+    static void serve(FakeAdsServer ads, int listenPort, int upstreamPort) {
+        String cluster = Mesh.outbound(SERVICE_PORT, "", SERVICE);
+        Listener listener = listener(listenPort);
         RouteConfiguration rc = Mesh.routeConfig(SERVICE_PORT, SERVICE, Mesh.prefixRoute("/", cluster));
         rc = rc.toBuilder().setVirtualHosts(0, rc.getVirtualHosts(0).toBuilder().addDomains("*")).build();
         ads.set(TypeUrls.CLUSTER, "1", List.of(Mesh.edsCluster(cluster, Cluster.LbPolicy.ROUND_ROBIN)));

@@ -76,6 +76,7 @@ public class GetCommand implements Callable<Integer> {
             case "virtualservices" -> new Table("NAMESPACE", "NAME", "GATEWAYS", "HOSTS", "HTTP ROUTES");
             case "destinationrules" -> new Table("NAMESPACE", "NAME", "HOST", "SUBSETS");
             case "gateways" -> new Table("NAMESPACE", "NAME", "SELECTOR", "SERVERS");
+            case "ratelimitpolicies" -> new Table("NAMESPACE", "NAME", "TARGET", "LIMIT", "DESCRIPTORS");
             default -> new Table("NAMESPACE", "NAME");
         };
         for (JsonNode i : items) {
@@ -96,6 +97,15 @@ public class GetCommand implements Callable<Integer> {
                     List<String> selector = new ArrayList<>();
                     spec.path("selector").fields().forEachRemaining(e -> selector.add(e.getKey() + "=" + e.getValue().asText()));
                     t.row(ns, n, String.join(",", selector), String.join("; ", servers));
+                }
+                case "ratelimitpolicies" -> {
+                    JsonNode ref = spec.path("targetRef");
+                    String target = ref.path("name").asText() + (ref.has("port") ? ":" + ref.path("port").asText()
+                            : ref.has("sectionName") ? ":" + ref.path("sectionName").asText() : "")
+                            + (ref.has("route") ? "/" + ref.path("route").asText() : "");
+                    JsonNode limit = spec.path("limit");
+                    t.row(ns, n, target, limit.isMissingNode() ? "-" : limit.path("requests").asText() + "/"
+                            + limit.path("unit").asText().toLowerCase(java.util.Locale.ROOT), spec.path("descriptors").size());
                 }
                 default -> t.row(ns, n);
             }

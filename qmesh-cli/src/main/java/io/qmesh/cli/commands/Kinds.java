@@ -1,6 +1,7 @@
 package io.qmesh.cli.commands;
 
 import io.qmesh.cli.CliException;
+import io.qmesh.cli.client.PilotClient;
 
 import java.util.Locale;
 import java.util.Map;
@@ -29,8 +30,9 @@ final class Kinds {
         return p;
     }
 
-    /** kubectl's object reference: {@code virtualservice.networking.istio.io/reviews}. */
+    /** kubectl's object reference: {@code virtualservice.networking.istio.io/reviews}, {@code ratelimitpolicy.policy.qmesh.io/x}. */
     static String ref(String kind, String name) {
-        return kind.toLowerCase(Locale.ROOT) + ".networking.istio.io/" + name;
+        String groupVersion = PilotClient.groupVersion(plural(kind));
+        return kind.toLowerCase(Locale.ROOT) + "." + groupVersion.substring(0, groupVersion.indexOf('/')) + "/" + name;
     }
 }

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# What the resilience features cost when configured but not triggering: requests/s and p99 through
+# one qmesh proxy with circuit breakers (high limits), outlier detection and a local rate limit that
+# never fires (a virtual-host bucket plus a wildcard descriptor on Host, so every request also builds
+# a descriptor and looks up its bucket), as a ratio to the same proxy without them, side by side.
+#
+#   bench/resilience-overhead.sh [seconds-per-run=5] [repeats=5]
+#
+# Both proxies are configured over ADS by ResilienceBenchControlPlane (proxy-service tests), with the
+# filter chain pilot always sends (fault, router) and one route to one EDS cluster: an nginx origin
+# serving 1 KB with keep-alive. Each proxy has one event loop; with >= 2 cores both JVMs are pinned to
+# CPU 1 and wrk + origin to CPU 0 (only one proxy is under load at a time). Runs alternate between the
+# two proxies (the order flips every round) and are repeated; reported are medians and the median of
+# the per-round ratios. 1) saturation: wrk, 16 connections; 2) fixed rate: ~1000 req/s (10 connections
+# paced 10 ms apart, bench/proxy/paced.lua), where the p99 is the latency a request sees.
+# The proxy is built from the committed HEAD in a scratch copy. Prints a markdown report on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DUR=${1:-5}
+REPEATS=${2:-5}
+WORK=$(mktemp -d /tmp/qmesh-resilience-bench.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+for tool in wrk nginx taskset python3 curl; do
+  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx util-linux)" >&2; exit 1; }
+done
+if [ "$(nproc)" -ge 2 ]; then ON_LOAD=(taskset -c 0); ON_PROXY=(taskset -c 1); else ON_LOAD=(); ON_PROXY=(); fi
+QMESH_JAVA_OPTS=${QMESH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx256m}
+
+. "$ROOT/bench/proxy/lib.sh"
+build_proxy_at_head
+read -r ORIGIN PLAIN RES ADMIN < <(free_ports 4)
+
+head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k"; chmod 644 "$WORK/1k"; mkdir -p "$WORK/logs"
+cat > "$WORK/origin.conf" <<CONF
+worker_processes 1; daemon off; pid $WORK/origin.pid; error_log $WORK/logs/origin.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$ORIGIN; root $WORK; location / { try_files /1k =404; } } }
+CONF
+"${ON_LOAD[@]}" nginx -p "$WORK" -c "$WORK/origin.conf" & PIDS+=($!)
+"${ON_LOAD[@]}" java -Xmx256m -cp "$APP/test-classes:$APP/classes:$(cat "$SRC/cp.txt")" \
+  io.qmesh.proxy.testing.ResilienceBenchControlPlane "$PLAIN:$ORIGIN" "$RES:$ORIGIN" > "$WORK/logs/cp.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 1 150); do [ "$(grep -c '^ads ' "$WORK/logs/cp.log")" = 2 ] && break; sleep 0.2; done
+read -r ADS_PLAIN ADS_RES < <(awk '/^ads / {printf "%s ", $2} END {print ""}' "$WORK/logs/cp.log")
+[ -n "${ADS_RES:-}" ] || { echo "bench control plane did not start" >&2; cat "$WORK/logs/cp.log" >&2; exit 1; }
+start_qmesh() { # name adsPort adminPort
+  POD_NAME=bench-$1 POD_NAMESPACE=default INSTANCE_IP=127.0.0.1 ISTIO_META_INTERCEPTION_MODE=NONE \
+  ISTIO_METAJSON_LABELS="{\"app\":\"bench-$1\"}" \
+  PROXY_PILOT_ADDRESS=127.0.0.1:$2 PROXY_WORKER_THREADS=1 PROXY_ADMIN_PORT=$3 PROXY_HEALTH_PORT=0 PROXY_PROMETHEUS_PORT=0 \
+  QUARKUS_LOG_CATEGORY__IO_QMESH_PROXY_ACCESS__LEVEL=WARN \
+    "${ON_PROXY[@]}" java $QMESH_JAVA_OPTS -jar "$APP/quarkus-app/quarkus-run.jar" > "$WORK/logs/qmesh-$1.log" 2>&1 &
+}
+start_qmesh plain "$ADS_PLAIN" 0; PIDS+=($!)
+start_qmesh resilient "$ADS_RES" "$ADMIN"; PIDS+=($!)
+for port in $PLAIN $RES; do
+  for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
+  test "$(curl -s "http://127.0.0.1:$port/" | wc -c)" = 1024 || { echo "port $port does not serve 1 KB" >&2; exit 1; }
+done
+stat() { curl -s "http://127.0.0.1:$ADMIN/stats" | awk -v n="$1:" '$1 == n {print $2}'; }
+[ "$(stat ratelimit_default_origin.http_local_rate_limit.ok)" -ge 1 ] \
+  || { echo "the resilient proxy does not run the rate limit" >&2; exit 1; }
+curl -s "http://127.0.0.1:$ADMIN/clusters" | grep -q 'max_connections::100000' \
+  || { echo "the resilient proxy has no circuit breakers" >&2; exit 1; }
+
+port_of() { case $1 in plain) echo "$PLAIN";; resilient) echo "$RES";; esac; }
+# run <file-prefix> <target> <wrk args...>: appends req/s and p99 (ms)
+run() {
+  local out=$1 target=$2 o; shift 2
+  o=$("${ON_LOAD[@]}" wrk -t1 --latency "$@" "http://127.0.0.1:$(port_of "$target")/")
+  echo "$o" >> "$out.raw"
+  echo "$o" | awk '/Requests\/sec/ {print $2}' >> "$out.rps"
+  echo "$o" | awk '$1=="99%" {print $2}' | to_ms >> "$out.p99"
+  if echo "$o" | grep -q 'Non-2xx\|Socket errors'; then echo "$o" | grep 'Non-2xx\|Socket errors' | sed "s/^/$target: /" >> "$WORK/errors.txt"; fi
+}
+ratio() { paste "$WORK/$1" "$WORK/$2" | awk '{printf "%.3f\n", $1 / $2}' | median; }
+
+# warm-up: the JIT needs requests, not seconds
+WARMUP=${WARMUP:-200000}
+for t in plain resilient; do
+  warm=0
+  for _ in $(seq 1 40); do
+    n=$("${ON_LOAD[@]}" wrk -t1 -c16 -d5s "http://127.0.0.1:$(port_of $t)/" | awk '/requests in/ {print $1}')
+    warm=$((warm + n)); [ "$warm" -ge "$WARMUP" ] && break
+  done
+done
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq 1 "$REPEATS"); do
+  order="plain resilient"; [ $((r % 2)) = 0 ] && order="resilient plain"
+  for t in $order; do run "$WORK/sat-$t" "$t" -c16 -d"${DUR}"s; done
+  for t in $order; do PACE_MS=10 run "$WORK/fix-$t" "$t" -c10 -d"$((DUR * 2))"s -s "$ROOT/bench/proxy/paced.lua"; done
+done
+OK=$(stat ratelimit_default_origin.http_local_rate_limit.ok); LIMITED=$(stat ratelimit_default_origin.http_local_rate_limit.rate_limited)
+
+{
+echo "Command: \`bench/resilience-overhead.sh $DUR $REPEATS\`, $(date -u +%Y-%m-%dT%H:%MZ), qmesh at $REVISION."
+echo "Machine: $(nproc) cores ($(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')), load average $LOADAVG before the runs (shared with other engineers' builds: compare the ratios, not the absolute numbers). $( [ ${#ON_PROXY[@]} -gt 0 ] && echo "Both proxies pinned to CPU 1, wrk and the origin to CPU 0.")"
+echo "Both proxies: one event loop, \`$QMESH_JAVA_OPTS\`, warmed up with >= $WARMUP requests each. The resilient one counted $OK requests allowed and ${LIMITED:-0} rate limited by its local rate limit over the whole run."
+echo
+echo "| phase | plain req/s | resilient req/s | req/s resilient / plain | plain p99 ms | resilient p99 ms | p99 resilient / plain |"
+echo "|---|---|---|---|---|---|---|"
+for phase in sat fix; do
+  label="saturation, 16 connections, ${DUR} s"; [ $phase = fix ] && label="~1000 req/s, 10 connections, $((DUR * 2)) s"
+  echo "| $label | $(median < "$WORK/$phase-plain.rps" | xargs printf '%.0f') | $(median < "$WORK/$phase-resilient.rps" | xargs printf '%.0f') | $(ratio "$phase-resilient.rps" "$phase-plain.rps") | $(median < "$WORK/$phase-plain.p99") | $(median < "$WORK/$phase-resilient.p99") | $(ratio "$phase-resilient.p99" "$phase-plain.p99") |"
+done
+echo
+echo "Medians of $REPEATS rounds; the ratios are medians of the per-round ratios (runs seconds apart)."
+if [ -s "$WORK/errors.txt" ]; then echo "Errors reported by wrk:"; echo; sed 's/^/    /' "$WORK/errors.txt"; else echo "wrk reported no socket errors and no non-2xx responses."; fi
+} | tee "$WORK/report.md"
+echo "(raw wrk output and logs: $WORK)" >&2

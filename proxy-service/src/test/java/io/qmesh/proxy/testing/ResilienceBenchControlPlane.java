@@ -1,0 +1,106 @@
+package io.qmesh.proxy.testing;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.qmesh.proxy.xds.TypeUrls;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The control plane of {@code bench/resilience-overhead.sh}: two proxies in front of the same origin,
+ * both with the filter chain pilot always sends (fault, router), one listener, one route, one EDS
+ * cluster. {@code <plainPort>:<upstreamPort>} has nothing more; {@code <resilientPort>:<upstreamPort>}
+ * has every resilience feature configured the way pilot sends it but never triggering: circuit breakers with high limits, outlier detection (5 consecutive 5xx), and
+ * the local rate limit filter with a virtual-host bucket and a wildcard descriptor on the Host header
+ * (a bucket per host, the per-request descriptor path) whose buckets never empty. Prints
+ * {@code ads <port>} per proxy, in order; runs until killed.
+ */
+public final class ResilienceBenchControlPlane {
+
+    private static final String SERVICE = "origin.default.svc.cluster.local";
+    private static final int SERVICE_PORT = 8080;
+    private static final String FILTER = "envoy.filters.http.local_ratelimit";
+    private static final int NEVER = (int) 4_294_967_295L;
+
+    private ResilienceBenchControlPlane() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: ResilienceBenchControlPlane <plainPort>:<upstreamPort> <resilientPort>:<upstreamPort>");
+            System.exit(2);
+        }
+        for (int i = 0; i < 2; i++) {
+            String[] ports = args[i].split(":");
+            FakeAdsServer ads = new FakeAdsServer().start();
+            serve(ads, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), i == 1);
+            System.out.println("ads " + ads.port());
+        }
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+
+    static void serve(FakeAdsServer ads, int listenPort, int upstreamPort, boolean resilient) {
+        String cluster = Mesh.outbound(SERVICE_PORT, "", SERVICE);
+        HttpFilter rateLimit = HttpFilter.newBuilder().setName(FILTER)
+                .setTypedConfig(Any.pack(LocalRateLimit.newBuilder().setStatPrefix("http_local_rate_limiter").build())).build();
+        Listener listener = resilient ? BenchControlPlane.listener(listenPort, Mesh.faultFilter(), rateLimit)
+                : BenchControlPlane.listener(listenPort, Mesh.faultFilter());
+        RouteConfiguration rc = Mesh.routeConfig(SERVICE_PORT, SERVICE, Mesh.prefixRoute("/", cluster));
+        VirtualHost.Builder vh = rc.getVirtualHosts(0).toBuilder().addDomains("*");
+        Cluster.Builder c = Mesh.edsCluster(cluster, Cluster.LbPolicy.ROUND_ROBIN).toBuilder();
+        if (resilient) {
+            vh.putTypedPerFilterConfig(FILTER, Any.pack(neverFiringPolicy()))
+                    .addRateLimits(RateLimit.newBuilder().addActions(RateLimit.Action.newBuilder().setRequestHeaders(
+                            RateLimit.Action.RequestHeaders.newBuilder().setHeaderName("host").setDescriptorKey("host"))));
+            UInt32Value high = UInt32Value.of(100_000);
+            c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                            .setMaxConnections(high).setMaxPendingRequests(high).setMaxRequests(high).setMaxRetries(high)))
+                    .setOutlierDetection(OutlierDetection.newBuilder()
+                            .setConsecutive5Xx(UInt32Value.of(5)).setEnforcingConsecutive5Xx(UInt32Value.of(100))
+                            .setInterval(Duration.newBuilder().setSeconds(10)).setBaseEjectionTime(Duration.newBuilder().setSeconds(30))
+                            .setMaxEjectionPercent(UInt32Value.of(10)));
+        }
+        ads.set(TypeUrls.CLUSTER, "1", List.of(c.build()));
+        ads.set(TypeUrls.ENDPOINT, "1", List.of(Mesh.endpoints(cluster, new InetSocketAddress("127.0.0.1", upstreamPort))));
+        ads.set(TypeUrls.ROUTE, "1", List.of(rc.toBuilder().setVirtualHosts(0, vh).build()));
+        ads.set(TypeUrls.LISTENER, "1", List.of(listener));
+    }
+
+    /** What pilot sends for a RateLimitPolicy, with buckets that never empty and a wildcard descriptor on Host. */
+    private static LocalRateLimit neverFiringPolicy() {
+        RuntimeFractionalPercent always = RuntimeFractionalPercent.newBuilder().setDefaultValue(FractionalPercent.newBuilder()
+                .setNumerator(100).setDenominator(FractionalPercent.DenominatorType.HUNDRED)).build();
+        TokenBucket never = TokenBucket.newBuilder().setMaxTokens(NEVER).setTokensPerFill(UInt32Value.of(NEVER))
+                .setFillInterval(Duration.newBuilder().setSeconds(1)).build();
+        return LocalRateLimit.newBuilder()
+                .setStatPrefix("ratelimit_default_origin")
+                .setTokenBucket(never)
+                .setFilterEnabled(always)
+                .setFilterEnforced(always)
+                .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder().setKey("x-local-rate-limit").setValue("true"))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                .addDescriptors(LocalRateLimitDescriptor.newBuilder()
+                        .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("host"))
+                        .setTokenBucket(never))
+                .build();
+    }
+}
