@@ -12,7 +12,9 @@
 # CPU 1 and wrk + origin to CPU 0 (only one proxy is under load at a time). Runs alternate between the
 # two proxies (the order flips every round) and are repeated; reported are medians and the median of
 # the per-round ratios. 1) saturation: wrk, 16 connections; 2) fixed rate: ~1000 req/s (10 connections
-# paced 10 ms apart, bench/proxy/paced.lua), where the p99 is the latency a request sees.
+# paced 10 ms apart, bench/proxy/paced.lua, under SCHED_FIFO unless FIXED_SCHED=none), where the p99
+# is the latency a request sees. Also the proxy's CPU time per request, the steadiest of the three on a
+# busy machine.
 # The proxy is built from the committed HEAD in a scratch copy. Prints a markdown report on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,8 +56,8 @@ start_qmesh() { # name adsPort adminPort
   QUARKUS_LOG_CATEGORY__IO_QMESH_PROXY_ACCESS__LEVEL=WARN \
     "${ON_PROXY[@]}" java $QMESH_JAVA_OPTS -jar "$APP/quarkus-app/quarkus-run.jar" > "$WORK/logs/qmesh-$1.log" 2>&1 &
 }
-start_qmesh plain "$ADS_PLAIN" 0; PIDS+=($!)
-start_qmesh resilient "$ADS_RES" "$ADMIN"; PIDS+=($!)
+start_qmesh plain "$ADS_PLAIN" 0; PLAIN_PID=$!; PIDS+=($PLAIN_PID)
+start_qmesh resilient "$ADS_RES" "$ADMIN"; RES_PID=$!; PIDS+=($RES_PID)
 for port in $PLAIN $RES; do
   for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
   test "$(curl -s "http://127.0.0.1:$port/" | wc -c)" = 1024 || { echo "port $port does not serve 1 KB" >&2; exit 1; }
@@ -67,10 +69,18 @@ curl -s "http://127.0.0.1:$ADMIN/clusters" | grep -q 'max_connections::100000' \
   || { echo "the resilient proxy has no circuit breakers" >&2; exit 1; }
 
 port_of() { case $1 in plain) echo "$PLAIN";; resilient) echo "$RES";; esac; }
-# run <file-prefix> <target> <wrk args...>: appends req/s and p99 (ms)
+pid_of() { case $1 in plain) echo "$PLAIN_PID";; resilient) echo "$RES_PID";; esac; }
+# CPU seconds (user + system) the process has used so far: unlike req/s and latency, barely moved by
+# other processes competing for the core.
+cpu_seconds() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
+# run <file-prefix> <target> <wrk args...>: appends req/s, p99 (ms) and the proxy's CPU us per request
 run() {
-  local out=$1 target=$2 o; shift 2
-  o=$("${ON_LOAD[@]}" wrk -t1 --latency "$@" "http://127.0.0.1:$(port_of "$target")/")
+  local out=$1 target=$2 o c0 c1 n; shift 2
+  c0=$(cpu_seconds "$(pid_of "$target")")
+  o=$("${ON_LOAD[@]}" "${WRK_PRE[@]}" wrk -t1 --latency "$@" "http://127.0.0.1:$(port_of "$target")/")
+  c1=$(cpu_seconds "$(pid_of "$target")")
+  n=$(echo "$o" | awk '/requests in/ {print $1}')
+  echo "$c1 $c0 $n" | awk '{printf "%.1f\n", ($1 - $2) * 1e6 / $3}' >> "$out.cpureq"
   echo "$o" >> "$out.raw"
   echo "$o" | awk '/Requests\/sec/ {print $2}' >> "$out.rps"
   echo "$o" | awk '$1=="99%" {print $2}' | to_ms >> "$out.p99"
@@ -88,9 +98,22 @@ for t in plain resilient; do
   done
 done
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+WRK_PRE=()
 for r in $(seq 1 "$REPEATS"); do
   order="plain resilient"; [ $((r % 2)) = 0 ] && order="resilient plain"
   for t in $order; do run "$WORK/sat-$t" "$t" -c16 -d"${DUR}"s; done
+done
+# Fixed rate: at ~1000 req/s the bench needs little CPU, but on a busy machine its threads wait behind
+# other builds' for it, which drowns the proxy's own latency; so, as bench/proxy-bench.sh does, every
+# bench process (wrk, origin, both proxies, all threads) runs this phase under SCHED_FIFO priority 10.
+if [ "${FIXED_SCHED:-fifo}" = fifo ]; then
+  for p in $(pgrep -f "$WORK/origin.conf") $PLAIN_PID $RES_PID; do
+    for t in /proc/$p/task/*; do chrt -f -p 10 "${t##*/}" > /dev/null; done
+  done
+  WRK_PRE=(chrt -f 10)
+fi
+for r in $(seq 1 "$REPEATS"); do
+  order="plain resilient"; [ $((r % 2)) = 0 ] && order="resilient plain"
   for t in $order; do PACE_MS=10 run "$WORK/fix-$t" "$t" -c10 -d"$((DUR * 2))"s -s "$ROOT/bench/proxy/paced.lua"; done
 done
 OK=$(stat ratelimit_default_origin.http_local_rate_limit.ok); LIMITED=$(stat ratelimit_default_origin.http_local_rate_limit.rate_limited)
@@ -100,14 +123,14 @@ echo "Command: \`bench/resilience-overhead.sh $DUR $REPEATS\`, $(date -u +%Y-%m-
 echo "Machine: $(nproc) cores ($(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')), load average $LOADAVG before the runs (shared with other engineers' builds: compare the ratios, not the absolute numbers). $( [ ${#ON_PROXY[@]} -gt 0 ] && echo "Both proxies pinned to CPU 1, wrk and the origin to CPU 0.")"
 echo "Both proxies: one event loop, \`$QMESH_JAVA_OPTS\`, warmed up with >= $WARMUP requests each. The resilient one counted $OK requests allowed and ${LIMITED:-0} rate limited by its local rate limit over the whole run."
 echo
-echo "| phase | plain req/s | resilient req/s | req/s resilient / plain | plain p99 ms | resilient p99 ms | p99 resilient / plain |"
-echo "|---|---|---|---|---|---|---|"
+echo "| phase | plain req/s | resilient req/s | req/s resilient / plain | plain p99 ms | resilient p99 ms | p99 resilient / plain | plain CPU us/req | resilient CPU us/req | CPU resilient / plain |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for phase in sat fix; do
   label="saturation, 16 connections, ${DUR} s"; [ $phase = fix ] && label="~1000 req/s, 10 connections, $((DUR * 2)) s"
-  echo "| $label | $(median < "$WORK/$phase-plain.rps" | xargs printf '%.0f') | $(median < "$WORK/$phase-resilient.rps" | xargs printf '%.0f') | $(ratio "$phase-resilient.rps" "$phase-plain.rps") | $(median < "$WORK/$phase-plain.p99") | $(median < "$WORK/$phase-resilient.p99") | $(ratio "$phase-resilient.p99" "$phase-plain.p99") |"
+  echo "| $label | $(median < "$WORK/$phase-plain.rps" | xargs printf '%.0f') | $(median < "$WORK/$phase-resilient.rps" | xargs printf '%.0f') | $(ratio "$phase-resilient.rps" "$phase-plain.rps") | $(median < "$WORK/$phase-plain.p99") | $(median < "$WORK/$phase-resilient.p99") | $(ratio "$phase-resilient.p99" "$phase-plain.p99") | $(median < "$WORK/$phase-plain.cpureq") | $(median < "$WORK/$phase-resilient.cpureq") | $(ratio "$phase-resilient.cpureq" "$phase-plain.cpureq") |"
 done
 echo
-echo "Medians of $REPEATS rounds; the ratios are medians of the per-round ratios (runs seconds apart)."
+echo "Medians of $REPEATS rounds; the ratios are medians of the per-round ratios (runs seconds apart). CPU us/req: the proxy JVM's user + system CPU time over the run divided by the requests wrk completed. $( [ "${FIXED_SCHED:-fifo}" = fifo ] && echo "The fixed-rate phase ran under SCHED_FIFO priority 10 (all bench processes and threads).")"
 if [ -s "$WORK/errors.txt" ]; then echo "Errors reported by wrk:"; echo; sed 's/^/    /' "$WORK/errors.txt"; else echo "wrk reported no socket errors and no non-2xx responses."; fi
 } | tee "$WORK/report.md"
 echo "(raw wrk output and logs: $WORK)" >&2

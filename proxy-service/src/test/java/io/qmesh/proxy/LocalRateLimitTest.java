@@ -153,6 +153,8 @@ class LocalRateLimitTest {
         assertTrue(h.accessLog.stream().filter(e -> e.status() == 429)
                 .allMatch(e -> e.responseFlags() == ResponseFlag.RATE_LIMITED.bit()), "flag RL");
         String stats = plain("http://127.0.0.1:" + h.proxy.adminAddress().getPort() + "/stats");
+        String dump = plain("http://127.0.0.1:" + h.proxy.adminAddress().getPort() + "/config_dump");
+        assertTrue(dump.contains("\"statPrefix\": \"ratelimit_default_reviews\""), "config_dump prints the filter config: " + dump);
         assertTrue(stats.contains(prefix + "rate_limited: 3"), stats);
         String prom = plain("http://127.0.0.1:" + h.proxy.prometheusAddress().getPort() + "/stats/prometheus");
         assertTrue(prom.contains("envoy_http_local_rate_limit_enforced{envoy_local_http_ratelimit_prefix=\"ratelimit_default_reviews\"} 3"), prom);

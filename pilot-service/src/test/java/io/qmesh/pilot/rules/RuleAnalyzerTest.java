@@ -40,4 +40,25 @@ class RuleAnalyzerTest {
         assertEquals(List.of("spec.http[0].route[0].destination.host: productpage.default.svc.cluster.local is not a known service (yet)"),
                 warnings(vs, both, MeshSnapshot.EMPTY, List.of()));
     }
+
+    @Test
+    void aRateLimitPolicyForAMissingServicePortOrRouteOrThatLosesIsWarnedAbout() {
+        List<IstioConfig> rules = BookinfoMesh.rules(List.of("ratelimit-productpage.yaml"));
+        IstioConfig api = rules.stream().filter(c -> c.key().name().equals("productpage-api")).findFirst().orElseThrow();
+        IstioConfig whole = rules.stream().filter(c -> c.key().name().equals("productpage")
+                && c.key().kind() == io.qmesh.pilot.model.istio.ConfigKind.RATE_LIMIT_POLICY).findFirst().orElseThrow();
+
+        assertEquals(List.of(), warnings(api, rules, registry, List.of()));
+        assertEquals(List.of("spec.targetRef.route: \"api\" names no http route of a mesh VirtualService for "
+                        + "productpage.default.svc.cluster.local (the policy applies to no request until one exists)"),
+                warnings(api, List.of(api, whole), registry, List.of()));
+        assertEquals(List.of("spec.targetRef.name: productpage.default.svc.cluster.local is not a known service (yet); "
+                + "the policy applies once it is"), warnings(whole, rules, MeshSnapshot.EMPTY, List.of()));
+
+        IstioConfig rival = whole.withMetadata(new io.qmesh.pilot.model.istio.ConfigMeta("a-productpage", "default",
+                null, null, null, null));
+        assertEquals(List.of("spec.targetRef: conflicts with RateLimitPolicy default/a-productpage, which comes first by "
+                        + "name: this policy is not applied"),
+                warnings(whole, List.of(whole, rival), registry, List.of()));
+    }
 }

@@ -39,6 +39,17 @@ class RuleStoreTest {
     }
 
     @Test
+    void rateLimitPoliciesSurviveARestart() {
+        RuleService first = open();
+        assertEquals(true, first.apply(BookinfoRulesTest.resource("ratelimit-productpage.yaml"), "default").ok());
+
+        RuleService second = open();
+
+        assertEquals(3, second.store().all().size());
+        assertEquals(first.store().all(), second.store().all());
+    }
+
+    @Test
     void deleteIsPersisted() {
         RuleService first = open();
         first.apply(BookinfoRulesTest.resource("destination-rule-all.yaml"), "default");

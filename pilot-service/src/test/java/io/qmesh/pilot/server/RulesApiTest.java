@@ -124,6 +124,35 @@ class RulesApiTest {
     }
 
     @Test
+    void rateLimitPoliciesAreServedUnderTheirOwnGroup() throws Exception {
+        String policies = "apis/policy.qmesh.io/v1alpha1/namespaces/api-test/ratelimitpolicies";
+        HttpResponse<String> applied = send("POST", "apply?namespace=api-test",
+                BookinfoMesh.resource("/bookinfo/ratelimit-productpage.yaml"));
+        assertEquals(200, applied.statusCode(), applied.body());
+        HttpResponse<String> got = send("GET", policies + "/productpage", null);
+        assertEquals(200, got.statusCode(), got.body());
+        assertEquals("policy.qmesh.io/v1alpha1", json(got).at("/apiVersion").asText());
+        assertEquals("RateLimitPolicy", json(got).at("/kind").asText());
+        assertEquals(10, json(got).at("/spec/limit/requests").asInt());
+        assertEquals("RateLimitPolicyList", json(send("GET", policies, null)).at("/kind").asText());
+        assertEquals(2, json(send("GET", policies, null)).at("/items").size());
+
+        HttpResponse<String> invalid = send("PUT", policies + "/productpage", """
+                apiVersion: policy.qmesh.io/v1alpha1
+                kind: RateLimitPolicy
+                metadata: {name: productpage}
+                spec: {targetRef: {kind: Service, name: productpage}, limit: {requests: 0, unit: MINUTE}}
+                """);
+        assertEquals(422, invalid.statusCode(), invalid.body());
+        assertTrue(invalid.body().contains("spec.limit.requests: 0 (expected: 1..4294967295)"), invalid.body());
+        assertEquals(404, send("GET", "apis/networking.istio.io/v1/namespaces/api-test/ratelimitpolicies", null).statusCode());
+
+        assertEquals(200, send("DELETE", policies + "/productpage", null).statusCode());
+        assertEquals(200, send("DELETE", policies + "/productpage-api", null).statusCode());
+        assertEquals(200, send("DELETE", "apis/networking.istio.io/v1/namespaces/api-test/virtualservices/productpage", null).statusCode());
+    }
+
+    @Test
     void unknownResourceIs404() throws Exception {
         assertEquals(404, send("GET", "apis/networking.istio.io/v1/namespaces/default/serviceentries", null).statusCode());
         assertEquals(404, send("GET", "apis/networking.istio.io/v2/namespaces/default/virtualservices", null).statusCode());

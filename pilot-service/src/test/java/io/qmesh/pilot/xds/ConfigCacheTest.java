@@ -21,6 +21,8 @@ class ConfigCacheTest {
     private static final List<List<String>> RULE_SEQUENCE = List.of(
             List.of(),
             List.of("destination-rule-all.yaml", "virtual-service-all-v1.yaml"),
+            // A rate limit changes productpage's inbound listener, which the cache otherwise keeps across pushes.
+            List.of("destination-rule-all.yaml", "ratelimit-productpage.yaml"),
             List.of("destination-rule-all.yaml", "virtual-service-reviews-test-v2.yaml"),
             List.of("destination-rule-all.yaml", "virtual-service-reviews-50-v3.yaml", "bookinfo-gateway.yaml"),
             List.of("destination-rule-reviews-circuit-breaker.yaml", "bookinfo-gateway.yaml"));

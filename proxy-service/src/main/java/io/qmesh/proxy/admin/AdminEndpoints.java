@@ -27,6 +27,7 @@ public final class AdminEndpoints {
                     .add(HttpConnectionManager.getDescriptor())
                     .add(TcpProxy.getDescriptor())
                     .add(HTTPFault.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.getDescriptor())
                     .add(Router.getDescriptor())
                     .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
                     .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())

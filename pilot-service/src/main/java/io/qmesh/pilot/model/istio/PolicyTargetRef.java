@@ -8,4 +8,8 @@ package io.qmesh.pilot.model.istio;
  */
 public record PolicyTargetRef(String group, String kind, String name, String sectionName, Integer port, String route) {
     public static final String SERVICE = "Service";
+
+    public PolicyTargetRef {
+        group = group == null ? "" : group; // absent and "" are both the core group, as in Gateway API
+    }
 }
