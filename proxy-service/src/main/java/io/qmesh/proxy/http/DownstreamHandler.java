@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -32,9 +33,9 @@ import java.util.ArrayDeque;
  * One downstream HTTP/1.1 connection, or one HTTP/2 stream (the same objects arrive through
  * {@code Http2StreamFrameToHttpObjectCodec}). It runs one {@link HttpExchange} at a time: a request
  * head creates it, the body parts that follow stream into it, and pipelined requests wait in a queue
- * (one read may decode several). Reading is driven by hand (autoRead off): while a body is arriving the
- * exchange says when to read more (back-pressure from the upstream, {@link RequestBody}); once the
- * request is complete the next read happens only when its exchange is done.
+ * (one read may decode several, then reading pauses). Reading is continuous and pauses only for
+ * back-pressure ({@link #readIfWanted}): while a body is arriving the exchange says whether it wants
+ * more (the upstream's pace, {@link RequestBody}).
  *
  * <p>An exchange starts at the end of the read that brought its head, so that framing errors in the
  * same read (a bad first chunk) are rejected before anything reaches an upstream.
@@ -61,7 +62,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        ctx.read();
+        readIfWanted();
         ctx.fireChannelActive();
     }
 
@@ -148,13 +149,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Reads on when no exchange is in flight, or when the one in flight wants more of its body now. */
+    /**
+     * Reading is continuous (autoRead on) and paused only when it must be: pipelined requests wait in
+     * the queue, the body being received waits for its upstream (back-pressure), or an upgrade is
+     * pending (bytes after it belong to the tunnel, not to the HTTP decoder). Pausing per request
+     * instead would cost two epoll_ctl calls on every request.
+     */
     void readIfWanted() {
-        if (closing || !queued.isEmpty() || !ctx.channel().isActive()) {
-            return;
-        }
-        if (current == null || (receiving && !startPending && current.wantsRequestBody())) {
-            ctx.read();
+        boolean want = !closing && queued.isEmpty() && (current == null || startPending
+                || (receiving ? current.wantsRequestBody() : !current.upgradeRequested()));
+        ChannelConfig config = ctx.channel().config();
+        if (config.isAutoRead() != want) {
+            config.setAutoRead(want); // on again also reads
         }
     }
 
@@ -211,6 +217,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         releaseQueued();
         Channel downstream = ctx.channel();
+        // The relays read by hand, each only after its last write completed.
+        downstream.config().setAutoRead(false);
+        upstream.config().setAutoRead(false);
         ChannelPipeline down = ctx.pipeline();
         down.remove("encoder");
         down.remove("continue");

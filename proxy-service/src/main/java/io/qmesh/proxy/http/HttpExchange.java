@@ -184,6 +184,11 @@ final class HttpExchange implements FilterContext {
         return !done && body.wantsMore();
     }
 
+    /** Whether the request asks for a protocol upgrade the chain allowed (its tunnel takes the bytes that follow). */
+    boolean upgradeRequested() {
+        return upgradeType != null;
+    }
+
     /** The upstream can take more of the body: read on if the body wants it. */
     void readRequestBody() {
         if (!done) {

@@ -399,7 +399,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
         ex.body.frame(headers, downstreamContentLength);
         // A failed write reaches UpstreamHandler.exceptionCaught (void promises), which ends the attempt.
         ex.body.sendTo(ch, ex.request.method(), upstreamUri, headers);
-        ch.read();
         if (ex.body.complete()) {
             startPerTryTimer();
         } else {
@@ -442,9 +441,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
         } else if (!(msg instanceof HttpResponse)) {
             ReferenceCountUtil.release(msg);
         }
-        if (channel != null && !finished && (discarding || skippingInformational || !committed
-                || ex.downstreamWritable())) {
-            channel.read();
+        if (channel != null && !finished && committed && !ex.downstreamWritable()) {
+            // Upstream channels read continuously; a downstream that cannot keep up pauses this one.
+            channel.config().setAutoRead(false);
         }
     }
 
@@ -522,7 +521,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     void onDownstreamWritable() {
         if (channel != null && committed && !finished) {
-            channel.read();
+            channel.config().setAutoRead(true);
         }
     }
 
