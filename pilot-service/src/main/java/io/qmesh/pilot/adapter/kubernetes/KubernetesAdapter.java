@@ -132,19 +132,11 @@ public final class KubernetesAdapter implements PlatformAdapter, AutoCloseable {
         return registry;
     }
 
-    /** Namespaces in the mesh: all without a discovery selector, else those whose labels match it. */
     private java.util.function.Predicate<String> selectedNamespaces() {
         if (settings.discoverySelector().isEmpty()) {
             return ns -> true;
         }
-        Set<String> selected = new java.util.HashSet<>();
-        for (Namespace n : namespaces.list()) {
-            Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
-            if (settings.discoverySelector().entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
-                selected.add(n.getMetadata().getName());
-            }
-        }
-        return selected::contains;
+        return KubernetesRegistry.selected(namespaces.list(), settings.discoverySelector());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.qmesh.pilot.adapter.kubernetes;
 
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.qmesh.pilot.model.Hostnames;
@@ -92,6 +93,21 @@ final class KubernetesRegistry {
         String ip = spec.getClusterIP();
         String address = ip == null || ip.isEmpty() || "None".equals(ip) ? "" : ip;
         return new Service(name, ns, Hostnames.fqdn(name, ns), ports, address);
+    }
+
+    /**
+     * The namespaces whose labels include every {@code selector} label (Istio's discoverySelectors as
+     * matchLabels): only their Services and endpoints are in the mesh.
+     */
+    static Predicate<String> selected(Collection<Namespace> namespaces, Map<String, String> selector) {
+        Set<String> out = new HashSet<>();
+        for (Namespace n : namespaces) {
+            Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+            if (selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+                out.add(n.getMetadata().getName());
+            }
+        }
+        return out::contains;
     }
 
     /** A pod that is terminating, or whose Ready condition is False, serves no traffic. */

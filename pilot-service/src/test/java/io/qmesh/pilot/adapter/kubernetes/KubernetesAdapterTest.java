@@ -173,22 +173,14 @@ class KubernetesAdapterTest {
     @Test
     void anInvalidRuleWrittenPastTheWebhookIsIgnoredNotPushed() throws Exception {
         startSynced();
-        GenericKubernetesResource bad = cluster.client.getKubernetesSerialization().unmarshal("""
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  hosts: [reviews]
-                  http:
-                  - route:
-                    - destination: {host: reviews}
-                      weight: -5
-                """, GenericKubernetesResource.class);
+        GenericKubernetesResource bad = cluster.client.getKubernetesSerialization().unmarshal(
+                BookinfoMesh.resource("/invalid/virtual-service-negative-weight.yaml"), GenericKubernetesResource.class);
+        bad.getMetadata().setNamespace("default");
         cluster.client.genericKubernetesResources(KubernetesRuleWatcher.context(ConfigKind.VIRTUAL_SERVICE))
                 .inNamespace("default").resource(bad).create();
         BookinfoCluster.applySamples(cluster.client, List.of("virtual-service-ratings-test-delay.yaml"));
         eventually(WAIT, "the valid rule arrives", () -> store.all().size() == 1);
-        assertEquals("ratings", store.all().get(0).metadata().name(), "the invalid one is not in the model");
+        assertEquals("ratings", store.all().get(0).metadata().name(), "the invalid \"weights\" is not in the model");
     }
 
     @Test
