@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Builds the pilot, injector and proxy images (deploy/images/build.sh, from the modules' packaged
  * target/quarkus-app) and runs them under rootful podman with runc, as DEVELOPERS.md describes:
- * pilot, the injector and the proxy as an ingress gateway share one podman pod (one network
- * namespace, like the containers of a Kubernetes pod), with read-only root file systems and a
+ * pilot, the injector and the proxy as an ingress gateway share one network namespace (like the
+ * containers of a Kubernetes pod), with read-only root file systems and a
  * tmpfs /tmp as in deploy/. Pilot and the injector must answer their health endpoints, and the
  * gateway must become ready, which it only does after pilot's xDS reached it. The proxy image's
  * istio-init mode installs the capture rules in a container of its own.
@@ -41,6 +41,7 @@ class ContainerImagesIT {
 
     static final List<String> PODMAN = List.of("podman", "--runtime", "runc");
     static final List<String> LIMITS = List.of("--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768");
+    /** Name prefix of this run's containers. */
     static final String POD = "qmesh-images-it-" + UUID.randomUUID().toString().substring(0, 8);
     static final Path LOGS = Manifests.DEPLOY.resolve("target/images-it");
 
@@ -60,25 +61,30 @@ class ContainerImagesIT {
     }
 
     @AfterAll
-    static void removePod() throws Exception {
+    static void removeContainers() throws Exception {
         if (run(List.of("podman", "--version"), Duration.ofSeconds(30)).exit == 0) {
-            Result logs = run(List.of("podman", "pod", "logs", POD), Duration.ofSeconds(30));
-            Files.writeString(LOGS.resolve("pod.log"), logs.output);
-            run(List.of("podman", "pod", "rm", "--force", "--time", "2", POD), Duration.ofSeconds(60));
+            for (String name : List.of("gateway", "injector", "pilot")) {
+                Result logs = run(List.of("podman", "logs", POD + "-" + name), Duration.ofSeconds(30));
+                Files.writeString(LOGS.resolve(name + ".log"), logs.output);
+                run(List.of("podman", "rm", "--force", "--time", "2", POD + "-" + name), Duration.ofSeconds(60));
+            }
         }
     }
 
     @Test
     void pilotInjectorAndGatewayStartAndAnswerTheirHealthEndpoints() throws Exception {
-        check(podman("pod", "create", "--name", POD, "-p", "127.0.0.1::15014", "-p", "127.0.0.1::15017",
-                "-p", "127.0.0.1::15021"));
-        List<String> common = List.of("--pod", POD, "--read-only", "--tmpfs", "/tmp:rw,size=64m", "-e", "POD_NAMESPACE=qmesh-system");
-        check(podman(concat(List.of("run", "-d", "--name", POD + "-pilot"), LIMITS, common,
+        // pilot's container owns the network namespace (and the published ports); the other two join
+        // it, like the containers of one Kubernetes pod. (A podman pod's infra container cannot be
+        // given the ulimits runc needs here.)
+        List<String> common = List.of("--read-only", "--tmpfs", "/tmp:rw,size=64m", "-e", "POD_NAMESPACE=qmesh-system");
+        List<String> shared = List.of("--network", "container:" + POD + "-pilot");
+        check(podman(concat(List.of("run", "-d", "--name", POD + "-pilot", "-p", "127.0.0.1::15014",
+                "-p", "127.0.0.1::15017", "-p", "127.0.0.1::15021"), LIMITS, common,
                 List.of("-e", "PILOT_DATA_DIR=/tmp/pilot", "ghcr.io/qmesh/pilot:0.1.0"))));
-        check(podman(concat(List.of("run", "-d", "--name", POD + "-injector"), LIMITS, common,
+        check(podman(concat(List.of("run", "-d", "--name", POD + "-injector"), shared, LIMITS, common,
                 List.of("-e", "INJECTOR_REGISTRATION_PATCH_CA_BUNDLE=false", "-e", "INJECTOR_NATIVE_SIDECARS=true",
                         "ghcr.io/qmesh/injector:0.1.0"))));
-        check(podman(concat(List.of("run", "-d", "--name", POD + "-gateway"), LIMITS, common,
+        check(podman(concat(List.of("run", "-d", "--name", POD + "-gateway"), shared, LIMITS, common,
                 List.of("-e", "POD_NAME=istio-ingressgateway-1", "-e", "INSTANCE_IP=127.0.0.1",
                         "-e", "PILOT_ADDRESS=127.0.0.1:15010", "-e", "ISTIO_META_INTERCEPTION_MODE=NONE",
                         "-e", "ISTIO_METAJSON_LABELS={\"istio\":\"ingressgateway\"}",
@@ -126,8 +132,7 @@ class ContainerImagesIT {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError(uri + " did not answer 200 within 120 s; last: " + last + "\n"
-                + run(List.of("podman", "pod", "logs", "--tail", "40", POD), Duration.ofSeconds(30)).output);
+        throw new AssertionError(uri + " did not answer 200 within 120 s; last: " + last + " (container logs in " + LOGS + ")");
     }
 
     /**
