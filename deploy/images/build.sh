@@ -94,7 +94,7 @@ for image in "${images[@]}"; do
     args=()
   else
     cp -al "$app" "$context/quarkus-app" 2>/dev/null || cp -a "$app" "$context/quarkus-app"
-    cp "$HERE/qmesh-java" "$context/"
+    cp "$HERE/qmesh-java" "$HERE/qmesh-webhook-cert" "$context/"
     file=$HERE/Containerfile.jvm
     case "$image" in
       pilot) ports="15010 15014 15017" ;;

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -29,21 +36,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Builds the pilot, injector and proxy images (deploy/images/build.sh, from the modules' packaged
- * target/quarkus-app) and runs them under rootful podman with runc, as DEVELOPERS.md describes:
- * pilot, the injector and the proxy as an ingress gateway share one network namespace (like the
- * containers of a Kubernetes pod), with read-only root file systems and a
- * tmpfs /tmp as in deploy/. Pilot and the injector must answer their health endpoints, and the
- * gateway must become ready, which it only does after pilot's xDS reached it. The proxy image's
- * istio-init mode installs the capture rules in a container of its own.
+ * target/quarkus-app) and runs the three Deployments of deploy/ with them under rootful podman and
+ * runc (see DEVELOPERS.md and {@link PodmanPod}): pilot's init container makes its webhook
+ * certificate, pilot serves HTTPS with it, the injector reads its template from the ConfigMap, the
+ * gateway (sharing pilot's network namespace, so that it reaches pilot on 127.0.0.1:15010) becomes
+ * ready only once pilot's xDS reached it. Every readiness and liveness probe of the manifests must
+ * answer 200, over TLS verified against the CA the pod generated. There is no API server, so pilot
+ * runs on its local platform and the injector does not register itself (two overrides).
+ * The proxy image's istio-init mode installs the capture rules in a container of its own.
  * Skipped, with the reason, when podman is missing or not root.
  */
 class ContainerImagesIT {
 
-    static final List<String> PODMAN = List.of("podman", "--runtime", "runc");
-    static final List<String> LIMITS = List.of("--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768");
-    /** Name prefix of this run's containers. */
-    static final String POD = "qmesh-images-it-" + UUID.randomUUID().toString().substring(0, 8);
-    static final Path LOGS = Manifests.DEPLOY.resolve("target/images-it");
+    static final String RUN = "qmesh-it-" + UUID.randomUUID().toString().substring(0, 8);
+    static final Path WORK = Manifests.DEPLOY.resolve("target/images-it");
+    static final List<PodmanPod> PODS = new ArrayList<>();
 
     @BeforeAll
     static void buildImages() throws Exception {
@@ -51,73 +58,101 @@ class ContainerImagesIT {
                 "podman is not installed (apt-get install podman buildah runc debootstrap; see DEVELOPERS.md)");
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "podman must run rootful (see DEVELOPERS.md); running as " + System.getProperty("user.name"));
-        Files.createDirectories(LOGS);
+        Files.createDirectories(WORK);
         Instant start = Instant.now();
         Result build = run(List.of(Manifests.DEPLOY.resolve("images/build.sh").toString(), "--skip-maven",
                 "pilot", "injector", "proxy"), Duration.ofMinutes(10));
-        Files.writeString(LOGS.resolve("build.log"), build.output);
+        Files.writeString(WORK.resolve("build.log"), build.output);
         assertEquals(0, build.exit, "build.sh failed:\n" + build.output);
         System.out.printf("ContainerImagesIT: images built in %d s%n", Duration.between(start, Instant.now()).toSeconds());
     }
 
     @AfterAll
     static void removeContainers() throws Exception {
-        if (run(List.of("podman", "--version"), Duration.ofSeconds(30)).exit == 0) {
-            for (String name : List.of("gateway", "injector", "pilot")) {
-                Result logs = run(List.of("podman", "logs", POD + "-" + name), Duration.ofSeconds(30));
-                Files.writeString(LOGS.resolve(name + ".log"), logs.output);
-                run(List.of("podman", "rm", "--force", "--time", "2", POD + "-" + name), Duration.ofSeconds(60));
+        for (PodmanPod pod : PODS) {
+            for (Container container : pod.spec().getContainers()) {
+                String name = pod.containerName(container.getName());
+                Files.writeString(WORK.resolve(name + ".log"), run(List.of("podman", "logs", name), Duration.ofSeconds(30)).output);
+                run(List.of("podman", "rm", "--force", "--time", "2", name), Duration.ofSeconds(60));
             }
         }
     }
 
     @Test
-    void pilotInjectorAndGatewayStartAndAnswerTheirHealthEndpoints() throws Exception {
-        // pilot's container owns the network namespace (and the published ports); the other two join
-        // it, like the containers of one Kubernetes pod. (A podman pod's infra container cannot be
-        // given the ulimits runc needs here.)
-        List<String> common = List.of("--read-only", "--tmpfs", "/tmp:rw,size=64m", "-e", "POD_NAMESPACE=qmesh-system");
-        List<String> shared = List.of("--network", "container:" + POD + "-pilot");
-        check(podman(concat(List.of("run", "-d", "--name", POD + "-pilot", "-p", "127.0.0.1::15014",
-                "-p", "127.0.0.1::15017", "-p", "127.0.0.1::15021"), LIMITS, common,
-                List.of("-e", "PILOT_DATA_DIR=/tmp/pilot", "ghcr.io/qmesh/pilot:0.1.0"))));
-        check(podman(concat(List.of("run", "-d", "--name", POD + "-injector"), shared, LIMITS, common,
-                List.of("-e", "INJECTOR_REGISTRATION_PATCH_CA_BUNDLE=false", "-e", "INJECTOR_NATIVE_SIDECARS=true",
-                        "ghcr.io/qmesh/injector:0.1.0"))));
-        check(podman(concat(List.of("run", "-d", "--name", POD + "-gateway"), shared, LIMITS, common,
-                List.of("-e", "POD_NAME=istio-ingressgateway-1", "-e", "INSTANCE_IP=127.0.0.1",
-                        "-e", "PILOT_ADDRESS=127.0.0.1:15010", "-e", "ISTIO_META_INTERCEPTION_MODE=NONE",
-                        "-e", "ISTIO_METAJSON_LABELS={\"istio\":\"ingressgateway\"}",
-                        "ghcr.io/qmesh/proxy:0.1.0", "proxy", "router"))));
+    void theControlPlaneDeploymentsStartAndPassTheirProbes() throws Exception {
+        List<Deployment> deployments = DeployManifestsTest.typed(Manifests.DEPLOY, Deployment.class);
+        List<ConfigMap> configMaps = DeployManifestsTest.typed(Manifests.DEPLOY, ConfigMap.class);
+        PodmanPod pilot = pod(deployments, configMaps, "qmesh-pilot", Map.of("PILOT_PLATFORM", "local"));
+        PodmanPod injector = pod(deployments, configMaps, "qmesh-injector",
+                Map.of("INJECTOR_REGISTRATION_PATCH_CA_BUNDLE", "false", "INJECTOR_NATIVE_SIDECARS", "true"));
+        PodmanPod gateway = pod(deployments, configMaps, "istio-ingressgateway",
+                Map.of("PILOT_ADDRESS", "127.0.0.1:15010", "ISTIO_META_INTERCEPTION_MODE", "NONE"));
+        List<String> pilotPorts = new ArrayList<>(publishAll(pilot));
+        pilotPorts.addAll(publishAll(gateway));
+        pilot.start(null, pilotPorts);
+        injector.start(null, publishAll(injector));
+        gateway.start("container:" + pilot.containerName("pilot"), List.of());
 
-        HttpClient http = HttpClient.newBuilder().sslContext(injectorCa()).connectTimeout(Duration.ofSeconds(2)).build();
-        awaitOk(http, URI.create("http://" + published(15014) + "/q/health/ready"));
-        awaitOk(http, URI.create("https://" + published(15017) + "/q/health/ready"));
-        awaitOk(http, URI.create("http://" + published(15021) + "/healthz/ready"));
-        HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create("https://" + published(15017) + "/q/health/live")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, live.statusCode(), live.body());
+        SSLContext pilotCa = trusting(pilot.volumes.resolve("serving-certs/ca.crt"));
+        probe(pilot, pilot, pilotCa);
+        probe(gateway, pilot, pilotCa);
+        // The webhook port serves TLS with the init container's certificate for 127.0.0.1.
+        awaitOk(client(pilotCa), URI.create("https://" + published(pilot, 15017) + "/q/health/live"));
+        probe(injector, injector, trusting(injector.volumes.resolve("tmp/qmesh-injector-certs/ca.crt")));
+        String log = run(List.of("podman", "logs", injector.containerName("injector")), Duration.ofSeconds(30)).output;
+        assertTrue(log.contains("sidecar template: /etc/qmesh/template/sidecar-template.yaml"), "template from the ConfigMap:\n" + log);
     }
 
     @Test
     void theProxyImagesInitModeInstallsTheCaptureRules() throws Exception {
-        Result result = podman(concat(List.of("run", "--rm", "--user", "0", "--cap-drop", "ALL", "--cap-add", "NET_ADMIN,NET_RAW",
-                "--entrypoint", "/bin/bash"), LIMITS, List.of("ghcr.io/qmesh/proxy:0.1.0", "-c",
-                "qmesh-proxy istio-iptables -p 15001 -z 15006 -u 1337 -m REDIRECT -i '*' -x '' -b '*' -d 15090,15021,15020"
-                        + " && iptables -t nat -S")));
-        check(result);
+        Result result = check(run(concat(PodmanPod.PODMAN, List.of("run", "--rm", "--user", "0", "--cap-drop", "ALL",
+                "--cap-add", "NET_ADMIN,NET_RAW", "--entrypoint", "/bin/bash"), PodmanPod.LIMITS,
+                List.of("ghcr.io/qmesh/proxy:0.1.0", "-c", "qmesh-proxy istio-iptables -p 15001 -z 15006 -u 1337 -m REDIRECT"
+                        + " -i '*' -x '' -b '*' -d 15090,15021,15020 && iptables -t nat -S")), Duration.ofMinutes(2)));
         assertTrue(result.output.contains("-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001"), result.output);
         assertTrue(result.output.contains("-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006"), result.output);
         assertTrue(result.output.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"), result.output);
     }
 
-    private static String published(int port) throws Exception {
-        Result result = check(run(List.of("podman", "port", POD + "-pilot", port + "/tcp"), Duration.ofSeconds(30)));
+    private static PodmanPod pod(List<Deployment> deployments, List<ConfigMap> configMaps, String name,
+                                 Map<String, String> overrides) {
+        Deployment deployment = deployments.stream().filter(d -> d.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+        PodmanPod pod = new PodmanPod(RUN + "-" + name, deployment, overrides, configMaps, WORK);
+        PODS.add(pod);
+        return pod;
+    }
+
+    /** Every container port of the pod, published on an OS-chosen loopback port. */
+    private static List<String> publishAll(PodmanPod pod) {
+        return pod.spec().getContainers().stream().flatMap(c -> c.getPorts().stream())
+                .map(p -> "127.0.0.1::" + p.getContainerPort()).toList();
+    }
+
+    /** Checks each readiness and liveness probe of {@code pod}'s containers through {@code network}'s published ports. */
+    private static void probe(PodmanPod pod, PodmanPod network, SSLContext tls) throws Exception {
+        HttpClient http = client(tls);
+        for (Container container : pod.spec().getContainers()) {
+            for (Probe probe : List.of(container.getReadinessProbe(), container.getLivenessProbe())) {
+                if (probe.getHttpGet() != null) {
+                    HTTPGetAction get = probe.getHttpGet();
+                    int port = get.getPort().getIntVal() != null ? get.getPort().getIntVal()
+                            : container.getPorts().stream().filter(p -> p.getName().equals(get.getPort().getStrVal()))
+                            .map(ContainerPort::getContainerPort).findFirst().orElseThrow();
+                    String scheme = get.getScheme() == null ? "http" : get.getScheme().toLowerCase();
+                    awaitOk(http, URI.create(scheme + "://" + published(network, port) + get.getPath()));
+                }
+            }
+        }
+    }
+
+    private static String published(PodmanPod pod, int port) throws Exception {
+        String first = pod.containerName(pod.spec().getContainers().get(0).getName());
+        Result result = check(run(List.of("podman", "port", first, port + "/tcp"), Duration.ofSeconds(30)));
         return result.output.strip().lines().findFirst().orElseThrow().replace("0.0.0.0", "127.0.0.1");
     }
 
     private static void awaitOk(HttpClient http, URI uri) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(180));
         String last = "";
         while (Instant.now().isBefore(deadline)) {
             try {
@@ -132,28 +167,23 @@ class ContainerImagesIT {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError(uri + " did not answer 200 within 120 s; last: " + last + " (container logs in " + LOGS + ")");
+        throw new AssertionError(uri + " did not answer 200 within 180 s; last: " + last + " (container logs in " + WORK + ")");
     }
 
-    /**
-     * Trusts only the CA the injector generated at startup (read from its container), so the
-     * handshake also proves the image serves a certificate that CA signed for 127.0.0.1.
-     */
-    private static SSLContext injectorCa() throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-        Result ca;
-        do {
-            ca = podman("exec", POD + "-injector", "cat", "/tmp/qmesh-injector-certs/ca.crt");
-            if (ca.exit == 0) {
-                break;
-            }
+    private static HttpClient client(SSLContext tls) {
+        return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /** Trusts only the CA in {@code caFile} (written by the pod into one of its volumes), once it exists. */
+    private static SSLContext trusting(Path caFile) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(180));
+        while (!Files.isReadable(caFile) && Instant.now().isBefore(deadline)) {
             Thread.sleep(250);
-        } while (Instant.now().isBefore(deadline));
-        check(ca);
+        }
         KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
         trusted.load(null, null);
-        trusted.setCertificateEntry("injector-ca", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(ca.output.getBytes(StandardCharsets.US_ASCII))));
+        trusted.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(caFile))));
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(trusted);
         SSLContext context = SSLContext.getInstance("TLS");
@@ -164,15 +194,7 @@ class ContainerImagesIT {
     record Result(int exit, String output) {
     }
 
-    private static Result podman(String... args) throws Exception {
-        return podman(List.of(args));
-    }
-
-    private static Result podman(List<String> args) throws Exception {
-        return run(concat(PODMAN, args), Duration.ofMinutes(2));
-    }
-
-    private static Result check(Result result) {
+    static Result check(Result result) {
         assertEquals(0, result.exit, result.output);
         return result;
     }
@@ -186,7 +208,7 @@ class ContainerImagesIT {
         return out;
     }
 
-    private static Result run(List<String> command, Duration timeout) throws Exception {
+    static Result run(List<String> command, Duration timeout) throws Exception {
         Process process;
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
