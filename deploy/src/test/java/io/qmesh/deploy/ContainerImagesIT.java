@@ -58,6 +58,11 @@ class ContainerImagesIT {
                 "podman is not installed (apt-get install podman buildah runc debootstrap; see DEVELOPERS.md)");
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "podman must run rootful (see DEVELOPERS.md); running as " + System.getProperty("user.name"));
+        for (String module : List.of("pilot-service", "injector-service", "proxy-service")) {
+            assumeTrue(Files.isRegularFile(Manifests.REPOSITORY.resolve(module + "/target/quarkus-app/quarkus-run.jar")),
+                    module + " is not packaged: ./mvnw -B verify packages it before this module (or ./mvnw -pl "
+                            + module + " package)");
+        }
         Files.createDirectories(WORK);
         Instant start = Instant.now();
         Result build = run(List.of(Manifests.DEPLOY.resolve("images/build.sh").toString(), "--skip-maven",
