@@ -68,7 +68,6 @@ public final class ListenerTranslator {
      * One sidecar's listeners: the shared ones with its {@link #own} listeners added, an own listener
      * replacing a shared one of the same name ({@code virtualOutbound} in explicit-proxy mode).
      */
-
     static List<Listener> forSidecar(List<Listener> shared, List<Listener> own) {
         List<Listener> out = new ArrayList<>(shared.size() + own.size());
         java.util.Set<String> ownNames = new java.util.HashSet<>();
