@@ -117,6 +117,11 @@ for r in $(seq 1 "$REPEATS"); do
   for t in $order; do PACE_MS=10 run "$WORK/fix-$t" "$t" -c10 -d"$((DUR * 2))"s -s "$ROOT/bench/proxy/paced.lua"; done
 done
 OK=$(stat ratelimit_default_origin.http_local_rate_limit.ok); LIMITED=$(stat ratelimit_default_origin.http_local_rate_limit.rate_limited)
+# The same features in-process, single-threaded (ResilienceHotPathBench): ns per request, which a busy
+# machine inflates but cannot hide behind run-to-run noise as it does the end-to-end ratios.
+for t in plain resilient; do kill "$(pid_of $t)" 2>/dev/null || true; done
+HOT=$("${ON_PROXY[@]}" java $QMESH_JAVA_OPTS -cp "$APP/test-classes:$APP/classes:$(cat "$SRC/cp.txt")" \
+  io.qmesh.proxy.testing.ResilienceHotPathBench)
 
 {
 echo "Command: \`bench/resilience-overhead.sh $DUR $REPEATS\`, $(date -u +%Y-%m-%dT%H:%MZ), qmesh at $REVISION."
@@ -129,6 +134,8 @@ for phase in sat fix; do
   label="saturation, 16 connections, ${DUR} s"; [ $phase = fix ] && label="~1000 req/s, 10 connections, $((DUR * 2)) s"
   echo "| $label | $(median < "$WORK/$phase-plain.rps" | xargs printf '%.0f') | $(median < "$WORK/$phase-resilient.rps" | xargs printf '%.0f') | $(ratio "$phase-resilient.rps" "$phase-plain.rps") | $(median < "$WORK/$phase-plain.p99") | $(median < "$WORK/$phase-resilient.p99") | $(ratio "$phase-resilient.p99" "$phase-plain.p99") | $(median < "$WORK/$phase-plain.cpureq") | $(median < "$WORK/$phase-resilient.cpureq") | $(ratio "$phase-resilient.cpureq" "$phase-plain.cpureq") |"
 done
+echo
+echo "In-process cost per request (\`ResilienceHotPathBench\`, median of 9 x 2M, same JVM options, pinned like the proxies): $(echo "$HOT" | awk '{printf "%s%s %s ns", (NR > 1 ? ", " : ""), $1, $2}'); next to the proxy's $(median < "$WORK/sat-plain.cpureq") us of CPU per request that is $(echo "$HOT" | awk -v cpu="$(median < "$WORK/sat-plain.cpureq")" '{s += $2} END {printf "%.2f", s / (cpu * 10)}') %."
 echo
 echo "Medians of $REPEATS rounds; the ratios are medians of the per-round ratios (runs seconds apart). CPU us/req: the proxy JVM's user + system CPU time over the run divided by the requests wrk completed. $( [ "${FIXED_SCHED:-fifo}" = fifo ] && echo "The fixed-rate phase ran under SCHED_FIFO priority 10 (all bench processes and threads).")"
 if [ -s "$WORK/errors.txt" ]; then echo "Errors reported by wrk:"; echo; sed 's/^/    /' "$WORK/errors.txt"; else echo "wrk reported no socket errors and no non-2xx responses."; fi

@@ -85,7 +85,7 @@ public final class ResilienceBenchControlPlane {
     }
 
     /** What pilot sends for a RateLimitPolicy, with buckets that never empty and a wildcard descriptor on Host. */
-    private static LocalRateLimit neverFiringPolicy() {
+    static LocalRateLimit neverFiringPolicy() {
         RuntimeFractionalPercent always = RuntimeFractionalPercent.newBuilder().setDefaultValue(FractionalPercent.newBuilder()
                 .setNumerator(100).setDenominator(FractionalPercent.DenominatorType.HUNDRED)).build();
         TokenBucket never = TokenBucket.newBuilder().setMaxTokens(NEVER).setTokensPerFill(UInt32Value.of(NEVER))

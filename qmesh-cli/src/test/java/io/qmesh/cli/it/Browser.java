@@ -101,4 +101,18 @@ final class Browser {
         }
         throw new AssertionError("routes of " + adminUrl + " never " + (present ? "contained " : "lost ") + text + ": " + last);
     }
+
+    /** Waits until a proxy's {@code /config_dump} contains {@code text}, or no longer does: a push arrived. */
+    static void awaitConfig(String admin, String text, boolean present) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String dump = "";
+        while (System.nanoTime() < deadline) {
+            dump = JSON.readTree(get(HttpClient.newHttpClient(), admin + "/config_dump")).toString();
+            if (dump.contains(text) == present) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(admin + "/config_dump " + (present ? "lacks " : "still has ") + text);
+    }
 }

@@ -3,7 +3,6 @@ package io.qmesh.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,7 +37,6 @@ class ResilienceWalkthroughIT {
     static final String PRODUCTPAGE_CLUSTER = "outbound|9080||productpage.default.svc.cluster.local";
     static final String REVIEWS_CLUSTER = "outbound|9080||reviews.default.svc.cluster.local";
 
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static BookinfoMesh mesh;
     static Browser anonymous;
@@ -59,7 +57,7 @@ class ResilienceWalkthroughIT {
     void circuitBreakerAtTheGatewayRefusesWhatExceedsOneConnectionAndOnePendingRequest() throws Exception {
         Path rule = Qmesh.sample("destination-rule-productpage-circuit-breaker.yaml");
         mesh.apply(rule);
-        awaitConfig(mesh.admin(GATEWAY), "\"maxPendingRequests\":1", true);
+        Browser.awaitConfig(mesh.admin(GATEWAY), "\"maxPendingRequests\":1", true);
         for (int clients : new int[] {2, 3}) {
             Map<String, Long> before = Browser.stats(mesh.admin(GATEWAY));
             List<HttpResponse<String>> responses = concurrentPages(clients, 10);
@@ -80,7 +78,7 @@ class ResilienceWalkthroughIT {
         }
 
         mesh.delete(rule);
-        awaitConfig(mesh.admin(GATEWAY), "\"maxPendingRequests\":1", false);
+        Browser.awaitConfig(mesh.admin(GATEWAY), "\"maxPendingRequests\":1", false);
         List<HttpResponse<String>> unlimited = concurrentPages(3, 10);
         assertEquals(30, unlimited.stream().filter(r -> r.statusCode() == 200).count(), "without the rule nothing is refused");
     }
@@ -89,7 +87,7 @@ class ResilienceWalkthroughIT {
     @Order(2)
     void aFailingReviewsInstanceIsEjectedTrafficMovesAndItComesBackAfterTheEjectionTime() throws Exception {
         mesh.apply(Qmesh.sample("destination-rule-reviews-outlier-detection.yaml"));
-        awaitConfig(mesh.admin(PRODUCTPAGE), "\"consecutive5xx\":3", true);
+        Browser.awaitConfig(mesh.admin(PRODUCTPAGE), "\"consecutive5xx\":3", true);
         String ejectedHost = REVIEWS_CLUSTER + "::" + mesh.subnet + "." + REVIEWS_V2 + ":9080::health_flags::/failed_outlier_check";
 
         String ejections = "cluster." + REVIEWS_CLUSTER + ".outlier_detection.ejections_enforced_consecutive_5xx";
@@ -156,20 +154,6 @@ class ResilienceWalkthroughIT {
 
     private static String clusters(String admin) throws Exception {
         return Browser.get(HttpClient.newHttpClient(), admin + "/clusters");
-    }
-
-    /** Waits until a proxy's {@code /config_dump} contains {@code text}, or no longer does: a push arrived. */
-    private static void awaitConfig(String admin, String text, boolean present) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String dump = "";
-        while (System.nanoTime() < deadline) {
-            dump = JSON.readTree(Browser.get(HttpClient.newHttpClient(), admin + "/config_dump")).toString();
-            if (dump.contains(text) == present) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(admin + "/config_dump " + (present ? "lacks " : "still has ") + text);
     }
 
     private static long delta(Map<String, Long> before, Map<String, Long> after, String counter) {

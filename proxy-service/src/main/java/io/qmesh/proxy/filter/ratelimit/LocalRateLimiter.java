@@ -113,8 +113,12 @@ public final class LocalRateLimiter {
         }
 
         synchronized TokenBucket bucketFor(List<Entry> request) {
-            return buckets.computeIfAbsent(List.copyOf(request),
-                    k -> new TokenBucket(spec.maxTokens(), spec.tokensPerFill(), spec.fillIntervalNanos(), ticker));
+            TokenBucket b = buckets.get(request);
+            if (b == null) {
+                b = new TokenBucket(spec.maxTokens(), spec.tokensPerFill(), spec.fillIntervalNanos(), ticker);
+                buckets.put(List.copyOf(request), b);
+            }
+            return b;
         }
     }
 }
