@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 /** Pilot's HTTP API (port 15014): {@code /apply}, the Kubernetes-style rules API, {@code /debug/syncz}. */
 public final class PilotClient {
     public static final String GROUP = "networking.istio.io/v1";
-    /** qmesh's own policies ({@code ratelimitpolicies}, {@code fallbackpolicies}). */
+    /** qmesh's own policy kinds (RateLimitPolicy, FallbackPolicy), plural names ending in "policies". */
     public static final String POLICY_GROUP = "policy.qmesh.io/v1alpha1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,6 +34,11 @@ public final class PilotClient {
             throw new CliException("pilot answered " + r.statusCode() + " to apply: " + statusMessage(r.body()));
         }
         return parse(r.body());
+    }
+
+    /** The API group and version pilot serves {@code plural} under. */
+    public static String groupVersion(String plural) {
+        return plural.endsWith("policies") ? POLICY_GROUP : GROUP;
     }
 
     /** The list of {@code plural} in {@code namespace} (all namespaces when null). */
@@ -57,11 +62,6 @@ public final class PilotClient {
         }
         expectOk(r, "delete " + plural + " " + namespace + "/" + name);
         return true;
-    }
-
-    /** The API group and version that serves {@code plural}: qmesh's policies, else Istio's networking API. */
-    public static String groupVersion(String plural) {
-        return plural.endsWith("policies") ? POLICY_GROUP : GROUP;
     }
 
     /** Per connected proxy and xDS type: sent, ACKed and NACKed versions. */

@@ -1,7 +1,6 @@
 package io.qmesh.cli.commands;
 
 import io.qmesh.cli.CliException;
-import io.qmesh.cli.client.PilotClient;
 
 import java.util.Locale;
 import java.util.Map;
@@ -30,9 +29,10 @@ final class Kinds {
         return p;
     }
 
-    /** kubectl's object reference: {@code virtualservice.networking.istio.io/reviews}, {@code ratelimitpolicy.policy.qmesh.io/x}. */
+    /** kubectl's object reference: {@code virtualservice.networking.istio.io/reviews}, {@code fallbackpolicy.policy.qmesh.io/x}. */
     static String ref(String kind, String name) {
-        String groupVersion = PilotClient.groupVersion(plural(kind));
-        return kind.toLowerCase(Locale.ROOT) + "." + groupVersion.substring(0, groupVersion.indexOf('/')) + "/" + name;
+        String plural = PLURALS.getOrDefault(kind.toLowerCase(Locale.ROOT), "");
+        String group = io.qmesh.cli.client.PilotClient.groupVersion(plural);
+        return kind.toLowerCase(Locale.ROOT) + "." + group.substring(0, group.indexOf('/')) + "/" + name;
     }
 }
