@@ -83,9 +83,9 @@ public final class ListenerTranslator {
     }
 
     /**
-     * The listeners that depend on the sidecar alone, not on the snapshot: {@code virtualInbound}, or in
-     * explicit-proxy mode {@code virtualOutbound} rebound to the proxy's address plus the per-port
-     * inbound listeners; with the rate limits that apply to its inbound ports.
+     * The listeners that depend on the sidecar, not on the rest of the snapshot: {@code virtualInbound},
+     * or in explicit-proxy mode {@code virtualOutbound} rebound to the proxy's address plus the per-port
+     * inbound listeners; of the snapshot only the rate limits attached to its inbound ports matter.
      */
     static List<Listener> own(ProxyNode proxy, Map<Integer, InboundRateLimits> rateLimits) {
         if (!proxy.explicitProxy()) {
