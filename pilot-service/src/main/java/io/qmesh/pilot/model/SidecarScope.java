@@ -113,8 +113,12 @@ public record SidecarScope(List<EgressHost> hosts) {
                 continue;
             }
             for (String host : vsHosts) {
-                services.stream().filter(s -> Hostnames.matches(host, s.hostname()))
-                        .forEach(s -> out.add(s.hostname()));
+                if (host.contains("*")) {
+                    services.stream().filter(s -> Hostnames.matches(host, s.hostname()))
+                            .forEach(s -> out.add(s.hostname()));
+                } else {
+                    snapshot.service(host).ifPresent(s -> out.add(s.hostname()));
+                }
             }
             for (VirtualService.HttpRoute r : vs.spec().http()) {
                 r.route().stream().filter(d -> d.destination() != null)

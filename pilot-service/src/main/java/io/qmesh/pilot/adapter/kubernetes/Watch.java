@@ -54,9 +54,10 @@ final class Watch<T extends HasMetadata> implements AutoCloseable {
             }
         });
         informer.exceptionHandler((started, t) -> {
-            if (!started && t instanceof KubernetesClientException e && (e.getCode() == 404 || e.getCode() == 403)) {
+            int code = statusCode(t);
+            if (code == 404 || code == 403) {
                 if (!absent) {
-                    LOG.warnf(e.getCode() == 404
+                    LOG.warnf(code == 404
                             ? "%s: not served by the API server (CRD not installed?); treated as empty until it is"
                             : "%s: forbidden (pilot's ClusterRole lacks list/watch on it); treated as empty until allowed", what);
                 }
@@ -66,6 +67,16 @@ final class Watch<T extends HasMetadata> implements AutoCloseable {
             }
             return true;
         });
+    }
+
+    /** The HTTP status of the API server's answer behind {@code t} (wrapped in CompletionExceptions), or -1. */
+    private static int statusCode(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof KubernetesClientException e) {
+                return e.getCode();
+            }
+        }
+        return -1;
     }
 
     /** Starts listing and watching in the background; never blocks. */
