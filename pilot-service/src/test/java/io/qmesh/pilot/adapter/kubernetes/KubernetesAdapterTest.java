@@ -61,11 +61,15 @@ class KubernetesAdapterTest {
     }
 
     private void startPilot(boolean endpointSlices) {
+        startPilot(endpointSlices, Duration.ofMinutes(10));
+    }
+
+    private void startPilot(boolean endpointSlices, Duration resync) {
         adapter = new KubernetesAdapter(cluster.pilotClient,
-                new KubernetesAdapter.Settings(endpointSlices, Map.of(), Duration.ofMinutes(10)));
+                new KubernetesAdapter.Settings(endpointSlices, Map.of(), resync));
         adapter.onChange(changes::add);
         store = new RuleStore(RuleStorage.inMemory(), Clock.systemUTC());
-        ruleWatcher = new KubernetesRuleWatcher(cluster.pilotClient, store, Duration.ofMinutes(10));
+        ruleWatcher = new KubernetesRuleWatcher(cluster.pilotClient, store, resync);
         state = new MeshState(List.of(adapter), store::all, ruleWatcher::synced,
                 SidecarScope.parse(List.of("./*", "istio-system/*", "qmesh-system/*")));
         adapter.start();
@@ -214,6 +218,25 @@ class KubernetesAdapterTest {
             return store.all().size() == 5;
         });
         assertEquals(6, state.rebuild().workloads().size(), "everything else is still there");
+    }
+
+    @Test
+    void resyncsOfUnchangedObjectsChangeNothing() throws Exception {
+        cluster = new MockCluster(false);
+        BookinfoCluster.load(cluster.client);
+        BookinfoCluster.applySamples(cluster.client, List.of("destination-rule-all.yaml"));
+        startPilot(true, Duration.ofMillis(100));
+        eventually(WAIT, "informers synced", state::synced);
+        eventually(WAIT, "rules watched", () -> store.all().size() == 4);
+        changes.clear();
+        long revision = store.revision();
+
+        Thread.sleep(700); // several 100 ms resyncs of every cached object
+
+        assertEquals(List.of(), changes, "a resync is not a change: no push");
+        assertEquals(revision, store.revision(), "nor a rule write");
+        BookinfoCluster.setEndpoints(cluster.client, "default", "ratings", List.of(), true);
+        eventually(WAIT, "a real change still arrives", () -> !changes.isEmpty());
     }
 
     @Test
