@@ -4,6 +4,7 @@ import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.RateLimitPolicy;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
@@ -18,13 +19,14 @@ import java.util.Optional;
  * order by name because our store's creation times are not stable across restores.
  */
 public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
-                        List<Gateway> gateways, List<RateLimitPolicy> rateLimitPolicies) {
-    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of());
+                        List<Gateway> gateways, List<Sidecar> sidecars, List<RateLimitPolicy> rateLimitPolicies) {
+    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of(), List.of());
 
     public MeshRules {
         virtualServices = sorted(virtualServices);
         destinationRules = sorted(destinationRules);
         gateways = sorted(gateways);
+        sidecars = sorted(sidecars);
         rateLimitPolicies = sorted(rateLimitPolicies);
     }
 
@@ -32,6 +34,7 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
         List<Gateway> gw = new ArrayList<>();
+        List<Sidecar> sc = new ArrayList<>();
         List<RateLimitPolicy> rl = new ArrayList<>();
         for (IstioConfig c : configs) {
             if (c instanceof VirtualService v) {
@@ -40,17 +43,20 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
                 dr.add(d);
             } else if (c instanceof Gateway g) {
                 gw.add(g);
+            } else if (c instanceof Sidecar s) {
+                sc.add(s);
             } else if (c instanceof RateLimitPolicy r) {
                 rl.add(r);
             }
         }
-        return new MeshRules(vs, dr, gw, rl);
+        return new MeshRules(vs, dr, gw, sc, rl);
     }
 
     public List<IstioConfig> all() {
         List<IstioConfig> out = new ArrayList<>(virtualServices);
         out.addAll(destinationRules);
         out.addAll(gateways);
+        out.addAll(sidecars);
         out.addAll(rateLimitPolicies);
         return out;
     }

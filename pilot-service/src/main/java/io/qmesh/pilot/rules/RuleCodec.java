@@ -21,6 +21,7 @@ import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.RateLimitPolicy;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.io.IOException;
@@ -129,6 +130,7 @@ public final class RuleCodec {
                 case DESTINATION_RULE -> new DestinationRule(metadata, READER.treeToValue(doc.get("spec"), DestinationRule.Spec.class));
                 case GATEWAY -> new Gateway(metadata, READER.treeToValue(doc.get("spec"), Gateway.Spec.class));
                 case RATE_LIMIT_POLICY -> new RateLimitPolicy(metadata, READER.treeToValue(doc.get("spec"), RateLimitPolicy.Spec.class));
+                case SIDECAR -> new Sidecar(metadata, READER.treeToValue(doc.get("spec"), Sidecar.Spec.class));
             };
             return new ParsedDocument(index, kindText, namespace, name, config, List.of());
         } catch (JsonMappingException e) {

@@ -348,7 +348,7 @@ class InvalidDocumentsTest {
                         kind: ServiceEntry
                         metadata: {name: x}
                         spec: {}
-                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, RateLimitPolicy)"),
+                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar, RateLimitPolicy)"),
                 Arguments.of("unknown apiVersion", """
                         apiVersion: networking.istio.io/v2
                         kind: VirtualService
