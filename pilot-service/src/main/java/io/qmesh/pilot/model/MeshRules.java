@@ -1,6 +1,7 @@
 package io.qmesh.pilot.model;
 
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.VirtualService;
@@ -17,19 +18,25 @@ import java.util.Optional;
  * order by name because our store's creation times are not stable across restores.
  */
 public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
-                        List<Gateway> gateways) {
+                        List<Gateway> gateways, List<FallbackPolicy> fallbackPolicies) {
     public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of());
 
     public MeshRules {
         virtualServices = sorted(virtualServices);
         destinationRules = sorted(destinationRules);
         gateways = sorted(gateways);
+        fallbackPolicies = sorted(fallbackPolicies);
+    }
+
+    public MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules, List<Gateway> gateways) {
+        this(virtualServices, destinationRules, gateways, List.of());
     }
 
     public static MeshRules of(Collection<? extends IstioConfig> configs) {
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
         List<Gateway> gw = new ArrayList<>();
+        List<FallbackPolicy> fb = new ArrayList<>();
         for (IstioConfig c : configs) {
             if (c instanceof VirtualService v) {
                 vs.add(v);
@@ -37,16 +44,32 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
                 dr.add(d);
             } else if (c instanceof Gateway g) {
                 gw.add(g);
+            } else if (c instanceof FallbackPolicy f) {
+                fb.add(f);
             }
         }
-        return new MeshRules(vs, dr, gw);
+        return new MeshRules(vs, dr, gw, fb);
     }
 
     public List<IstioConfig> all() {
         List<IstioConfig> out = new ArrayList<>(virtualServices);
         out.addAll(destinationRules);
         out.addAll(gateways);
+        out.addAll(fallbackPolicies);
         return out;
+    }
+
+    /**
+     * The FallbackPolicy for a service port: the first (in namespace/name order) in the service's namespace
+     * whose targetRef names the service and either this port or no port. Policies attach only within
+     * their own namespace, as Gateway API policies do.
+     */
+    public Optional<FallbackPolicy> fallbackPolicyFor(Service service, int port) {
+        return fallbackPolicies.stream()
+                .filter(f -> f.metadata().namespace().equals(service.namespace()))
+                .filter(f -> f.spec().targetRef() != null && service.name().equals(f.spec().targetRef().name()))
+                .filter(f -> f.spec().targetRef().port() == null || f.spec().targetRef().port() == port)
+                .findFirst();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.qmesh.pilot.rules;
 
 import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.VirtualService;
@@ -38,6 +39,8 @@ public final class RuleValidator {
             destinationRule(f, dr.spec());
         } else if (config instanceof Gateway gw) {
             gateway(f, gw.spec());
+        } else if (config instanceof FallbackPolicy fp) {
+            FallbackPolicyValidator.validate(f, fp.spec());
         }
         return new ValidationResult(f.errors, f.warnings);
     }

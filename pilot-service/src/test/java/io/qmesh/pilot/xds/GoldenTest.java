@@ -30,7 +30,8 @@ class GoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"no-rules", "all-v1", "jason-v2", "reviews-50-v3", "ratings-delay-jason",
-            "ratings-abort-jason", "circuit-breaker", "bookinfo-gateway", "reviews-timeout"})
+            "ratings-abort-jason", "circuit-breaker", "bookinfo-gateway", "reviews-timeout",
+            "fallback-reviews-v1", "fallback-details-static"})
     void translationMatchesGolden(String name) throws IOException {
         JsonNode mesh = YAML.readTree(BookinfoMesh.resource("/xds/" + name + "/mesh.yaml"));
         List<String> files = new ArrayList<>();
