@@ -322,6 +322,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private void send(Channel ch) {
         channel = ch;
         discarding = false;
+        replacement = null;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
         FullHttpRequest copy = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, ex.request.method(), upstreamUri,

@@ -50,6 +50,10 @@ public class UpCommand implements Callable<Integer> {
             description = "JVM options of every process (default: $QMESH_JAVA_OPTS, else ${DEFAULT-VALUE})")
     String javaOpts;
 
+    @Option(names = "--app-env", paramLabel = "POD:NAME=VALUE",
+            description = "Extra environment of one bookinfo app, repeatable, e.g. reviews-v2:FAULT_MODE=error")
+    List<String> appEnv = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
@@ -68,7 +72,7 @@ public class UpCommand implements Callable<Integer> {
         Path home = QmeshHome.resolve();
         Path gatewayRules = home.resolve("deploy/samples/bookinfo-gateway.yaml");
         List<String> options = Arrays.stream(javaOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-        MeshPlan plan = MeshPlan.bookinfo(home, runDir, subnet, options);
+        MeshPlan plan = MeshPlan.bookinfo(home, runDir, subnet, options, appEnv);
         checkFree(plan.fixedBinds());
         prepare(runDir, plan.logsDir());
 

@@ -50,6 +50,15 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
             new Workload("reviews", "v3", 16, Map.of("SERVICE_VERSION", "v3")));
 
     public static MeshPlan bookinfo(Path home, Path runDir, String subnet, List<String> javaOptions) {
+        return bookinfo(home, runDir, subnet, javaOptions, List.of());
+    }
+
+    /**
+     * @param appEnvSpecs extra app environment, {@code <pod>:<NAME>=<value>} (e.g. {@code reviews-v2:FAULT_MODE=error},
+     *               bookinfo's deliberate failures for the resilience demos)
+     */
+    public static MeshPlan bookinfo(Path home, Path runDir, String subnet, List<String> javaOptions, List<String> appEnvSpecs) {
+        Map<String, Map<String, String>> extraEnv = appEnv(appEnvSpecs);
         if (!subnet.matches("127\\.\\d{1,3}\\.\\d{1,3}")) {
             throw new CliException("--subnet: \"" + subnet + "\" (expected: the first three bytes of a loopback /24, e.g. 127.0.0)");
         }
@@ -75,6 +84,7 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
             String podIp = subnet + "." + w.host();
             String appIp = subnet + "." + (w.host() + 100);
             Map<String, String> appEnv = new LinkedHashMap<>(w.env());
+            appEnv.putAll(extraEnv.getOrDefault(w.pod(), Map.of()));
             appEnv.put("QUARKUS_HTTP_HOST", appIp);
             appEnv.put("QUARKUS_HTTP_PORT", Integer.toString(APP_PORT));
             appEnv.put("HOSTNAME", w.pod());
@@ -128,6 +138,22 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
         String label = role == Role.SIDECAR ? name + "-sidecar" : name;
         return new ProcessSpec(label, role, ip, java(javaOptions, jar, List.of()), env, logs.resolve(label + ".log"),
                 URI.create("http://127.0.0.1:" + health + "/healthz/ready"), URI.create("http://" + ip + ":15000"), proxyId);
+    }
+
+    private static Map<String, Map<String, String>> appEnv(List<String> specs) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        List<String> pods = BOOKINFO.stream().map(Workload::pod).toList();
+        for (String spec : specs) {
+            int colon = spec.indexOf(':');
+            int eq = spec.indexOf('=', colon + 1);
+            if (colon <= 0 || eq <= colon + 1 || !pods.contains(spec.substring(0, colon))) {
+                throw new CliException("--app-env: \"" + spec + "\" (expected: <pod>:<NAME>=<value> with pod one of "
+                        + String.join(", ", pods) + ")");
+            }
+            out.computeIfAbsent(spec.substring(0, colon), k -> new LinkedHashMap<>())
+                    .put(spec.substring(colon + 1, eq), spec.substring(eq + 1));
+        }
+        return out;
     }
 
     private static List<String> java(List<String> javaOptions, Path jar, List<String> properties) {

@@ -69,4 +69,18 @@ class MeshPlanTest {
         CliException e = assertThrows(CliException.class, () -> MeshPlan.bookinfo(home, home, "10.0.0", List.of()));
         assertEquals("--subnet: \"10.0.0\" (expected: the first three bytes of a loopback /24, e.g. 127.0.0)", e.getMessage());
     }
+
+    @Test
+    void appEnvGoesToTheNamedAppOnly() {
+        MeshPlan plan = MeshPlan.bookinfo(home, home.resolve("run"), "127.9.8", List.of(),
+                List.of("reviews-v2:FAULT_MODE=error", "details-v1:FAULT_MODE=unavailable"));
+        assertEquals("error", named(plan, "reviews-v2-app").env().get("FAULT_MODE"));
+        assertEquals("v2", named(plan, "reviews-v2-app").env().get("SERVICE_VERSION"));
+        assertEquals("unavailable", named(plan, "details-v1-app").env().get("FAULT_MODE"));
+        assertEquals(null, named(plan, "reviews-v3-app").env().get("FAULT_MODE"));
+        CliException e = assertThrows(CliException.class, () -> MeshPlan.bookinfo(home, home, "127.9.8", List.of(),
+                List.of("reviews:FAULT_MODE=error")));
+        assertEquals("--app-env: \"reviews:FAULT_MODE=error\" (expected: <pod>:<NAME>=<value> with pod one of productpage-v1, "
+                + "details-v1, ratings-v1, reviews-v1, reviews-v2, reviews-v3)", e.getMessage());
+    }
 }
