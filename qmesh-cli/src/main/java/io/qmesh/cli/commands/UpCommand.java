@@ -46,13 +46,14 @@ public class UpCommand implements Callable<Integer> {
     @Option(names = "--reset", description = "Forget the rules applied in earlier runs")
     boolean reset;
 
+    @Option(names = "--app-env", paramLabel = "WORKLOAD:NAME=VALUE",
+            description = "Extra environment of one bookinfo app, repeatable; e.g. reviews-v2:FAULT_MODE=error makes "
+                    + "that instance answer 500 (for the outlier-detection and fallback demos)")
+    List<String> appEnv = List.of();
+
     @Option(names = "--java-opts", defaultValue = "${env:QMESH_JAVA_OPTS:-" + DEFAULT_JAVA_OPTS + "}",
             description = "JVM options of every process (default: $QMESH_JAVA_OPTS, else ${DEFAULT-VALUE})")
     String javaOpts;
-
-    @Option(names = "--app-env", paramLabel = "POD:NAME=VALUE",
-            description = "Extra environment of one bookinfo app, repeatable, e.g. reviews-v2:FAULT_MODE=error")
-    List<String> appEnv = new java.util.ArrayList<>();
 
     @Override
     public Integer call() {

@@ -54,11 +54,11 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
     }
 
     /**
-     * @param appEnvSpecs extra app environment, {@code <pod>:<NAME>=<value>} (e.g. {@code reviews-v2:FAULT_MODE=error},
-     *               bookinfo's deliberate failures for the resilience demos)
+     * The bookinfo mesh with extra app environment ({@code WORKLOAD:NAME=VALUE}, e.g. {@code reviews-v2:FAULT_MODE=error}),
+     * so resilience demos can make one instance misbehave.
      */
-    public static MeshPlan bookinfo(Path home, Path runDir, String subnet, List<String> javaOptions, List<String> appEnvSpecs) {
-        Map<String, Map<String, String>> extraEnv = appEnv(appEnvSpecs);
+    public static MeshPlan bookinfo(Path home, Path runDir, String subnet, List<String> javaOptions, List<String> appSettings) {
+        Map<String, Map<String, String>> extraEnv = parseAppEnv(appSettings);
         if (!subnet.matches("127\\.\\d{1,3}\\.\\d{1,3}")) {
             throw new CliException("--subnet: \"" + subnet + "\" (expected: the first three bytes of a loopback /24, e.g. 127.0.0)");
         }
@@ -112,6 +112,23 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
                 "http://" + controlIp + ":" + GATEWAY_PORT, List.copyOf(out));
     }
 
+    static Map<String, Map<String, String>> parseAppEnv(List<String> settings) {
+        List<String> pods = BOOKINFO.stream().map(Workload::pod).toList();
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (String setting : settings) {
+            int colon = setting.indexOf(':');
+            int equals = setting.indexOf('=', colon + 1);
+            String pod = colon < 0 ? "" : setting.substring(0, colon);
+            if (!pods.contains(pod) || equals <= colon + 1) {
+                throw new CliException("--app-env: \"" + setting + "\" (expected: WORKLOAD:NAME=VALUE with WORKLOAD one of "
+                        + String.join(", ", pods) + ", e.g. reviews-v2:FAULT_MODE=error)");
+            }
+            out.computeIfAbsent(pod, p -> new LinkedHashMap<>())
+                    .put(setting.substring(colon + 1, equals), setting.substring(equals + 1));
+        }
+        return out;
+    }
+
     private static Map<String, String> proxyEnv(String pod, String namespace, String ip, String type, String pilotXds,
                                                 String labelsJson) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -138,22 +155,6 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
         String label = role == Role.SIDECAR ? name + "-sidecar" : name;
         return new ProcessSpec(label, role, ip, java(javaOptions, jar, List.of()), env, logs.resolve(label + ".log"),
                 URI.create("http://127.0.0.1:" + health + "/healthz/ready"), URI.create("http://" + ip + ":15000"), proxyId);
-    }
-
-    private static Map<String, Map<String, String>> appEnv(List<String> specs) {
-        Map<String, Map<String, String>> out = new LinkedHashMap<>();
-        List<String> pods = BOOKINFO.stream().map(Workload::pod).toList();
-        for (String spec : specs) {
-            int colon = spec.indexOf(':');
-            int eq = spec.indexOf('=', colon + 1);
-            if (colon <= 0 || eq <= colon + 1 || !pods.contains(spec.substring(0, colon))) {
-                throw new CliException("--app-env: \"" + spec + "\" (expected: <pod>:<NAME>=<value> with pod one of "
-                        + String.join(", ", pods) + ")");
-            }
-            out.computeIfAbsent(spec.substring(0, colon), k -> new LinkedHashMap<>())
-                    .put(spec.substring(colon + 1, eq), spec.substring(eq + 1));
-        }
-        return out;
     }
 
     private static List<String> java(List<String> javaOptions, Path jar, List<String> properties) {
