@@ -342,4 +342,14 @@ class FallbackPolicyTest {
                 + "/stats/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(prom.contains("envoy_cluster_fallback_rq_served{cluster_name=\"" + EMPTY + "\"} 1"), prom);
     }
+
+    @Test
+    void configDumpShowsTheFallbackConstructs() throws Exception {
+        String dump = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + h.proxy.adminAddress().getPort() + "/config_dump")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(!dump.contains("Cannot find type"), dump);
+        assertTrue(dump.contains("envoy.extensions.clusters.aggregate.v3.ClusterConfig"), dump);
+        assertTrue(dump.contains("PreviousPrioritiesConfig") && dump.contains("LocalResponsePolicy")
+                && dump.contains("x-qmesh-fallback"), dump);
+    }
 }
