@@ -4,6 +4,7 @@ import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
@@ -18,24 +19,27 @@ import java.util.Optional;
  * order by name because our store's creation times are not stable across restores.
  */
 public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
-                        List<Gateway> gateways, List<FallbackPolicy> fallbackPolicies) {
-    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of());
+                        List<Gateway> gateways, List<Sidecar> sidecars, List<FallbackPolicy> fallbackPolicies) {
+    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of(), List.of());
 
     public MeshRules {
         virtualServices = sorted(virtualServices);
         destinationRules = sorted(destinationRules);
         gateways = sorted(gateways);
+        sidecars = sorted(sidecars);
         fallbackPolicies = sorted(fallbackPolicies);
     }
 
-    public MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules, List<Gateway> gateways) {
-        this(virtualServices, destinationRules, gateways, List.of());
+    public MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules, List<Gateway> gateways,
+                     List<Sidecar> sidecars) {
+        this(virtualServices, destinationRules, gateways, sidecars, List.of());
     }
 
     public static MeshRules of(Collection<? extends IstioConfig> configs) {
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
         List<Gateway> gw = new ArrayList<>();
+        List<Sidecar> sc = new ArrayList<>();
         List<FallbackPolicy> fb = new ArrayList<>();
         for (IstioConfig c : configs) {
             if (c instanceof VirtualService v) {
@@ -44,17 +48,20 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
                 dr.add(d);
             } else if (c instanceof Gateway g) {
                 gw.add(g);
+            } else if (c instanceof Sidecar s) {
+                sc.add(s);
             } else if (c instanceof FallbackPolicy f) {
                 fb.add(f);
             }
         }
-        return new MeshRules(vs, dr, gw, fb);
+        return new MeshRules(vs, dr, gw, sc, fb);
     }
 
     public List<IstioConfig> all() {
         List<IstioConfig> out = new ArrayList<>(virtualServices);
         out.addAll(destinationRules);
         out.addAll(gateways);
+        out.addAll(sidecars);
         out.addAll(fallbackPolicies);
         return out;
     }

@@ -21,6 +21,7 @@ import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.io.IOException;
@@ -128,6 +129,7 @@ public final class RuleCodec {
                 case VIRTUAL_SERVICE -> new VirtualService(metadata, READER.treeToValue(doc.get("spec"), VirtualService.Spec.class));
                 case DESTINATION_RULE -> new DestinationRule(metadata, READER.treeToValue(doc.get("spec"), DestinationRule.Spec.class));
                 case GATEWAY -> new Gateway(metadata, READER.treeToValue(doc.get("spec"), Gateway.Spec.class));
+                case SIDECAR -> new Sidecar(metadata, READER.treeToValue(doc.get("spec"), Sidecar.Spec.class));
                 case FALLBACK_POLICY -> new FallbackPolicy(metadata, READER.treeToValue(doc.get("spec"), FallbackPolicy.Spec.class));
             };
             return new ParsedDocument(index, kindText, namespace, name, config, List.of());

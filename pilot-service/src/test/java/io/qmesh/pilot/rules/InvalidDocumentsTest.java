@@ -354,7 +354,7 @@ class InvalidDocumentsTest {
                         kind: ServiceEntry
                         metadata: {name: x}
                         spec: {}
-                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, FallbackPolicy)"),
+                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar, FallbackPolicy)"),
                 Arguments.of("fallback without targetRef", fb("""
                           fallback:
                             destination: {host: reviews, subset: v1}
