@@ -34,7 +34,7 @@ public class ProxyApplication {
         ProxySettings settings = new ProxySettings(properties.adminHost(), properties.adminPort(),
                 properties.healthPort(), properties.prometheusPort(), properties.workerThreads()
                 .orElse(Runtime.getRuntime().availableProcessors()), properties.epoll(), 500, 30_000,
-                new HttpLimits(properties.maxRequestLine(), properties.maxHeaderBytes(), properties.maxRequestBodyBytes(),
+                new HttpLimits(properties.maxRequestLine(), properties.maxHeaderBytes(), properties.requestBufferBytes(),
                         properties.idleTimeoutMillis()));
         server = new ProxyServer(bootstrap, settings, AccessLog.STANDARD, RandomSource.THREAD_LOCAL).start();
         LOG.infof("qmesh proxy %s started (%s), control plane %s:%d, admin %s", bootstrap.nodeId(),

@@ -43,8 +43,9 @@ public interface ProxyProperties {
     @WithDefault("61440")
     int maxHeaderBytes();
 
-    @WithDefault("10485760")
-    int maxRequestBodyBytes();
+    /** Request body bytes kept for retries and mirrors, and read ahead of the upstream (Envoy's per_connection_buffer_limit_bytes). */
+    @WithDefault("1048576")
+    int requestBufferBytes();
 
     @WithDefault("3600000")
     long idleTimeoutMillis();

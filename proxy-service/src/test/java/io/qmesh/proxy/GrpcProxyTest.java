@@ -29,6 +29,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import io.qmesh.proxy.testing.FakeAdsServer;
 import io.qmesh.proxy.testing.GrpcEchoServer;
 import io.qmesh.proxy.testing.Mesh;
@@ -56,9 +61,10 @@ import org.junit.jupiter.api.Test;
 /**
  * HTTP/2 through the proxy on loopback: a grpc-java client (h2c prior knowledge) through the proxy to
  * a grpc-java server whose cluster asks for HTTP/2 as pilot sends it; unary, server streaming with
- * trailers, a gRPC fault abort, a retry on grpc-status unavailable, streams multiplexed on one upstream
- * connection; HTTP/1.1 to an HTTP/2 upstream (trailers in the chunked response) and an
- * {@code Upgrade: h2c} client to an HTTP/1.1 upstream.
+ * trailers, an interactive bidi stream (each reply before the next message), client streaming far past
+ * the request buffer, a gRPC fault abort, a retry on grpc-status unavailable, grpc-timeout under the
+ * route's max_stream_duration, streams multiplexed on one upstream connection; HTTP/1.1 to an HTTP/2
+ * upstream (trailers in the chunked response) and an {@code Upgrade: h2c} client to an HTTP/1.1 upstream.
  */
 class GrpcProxyTest {
 
@@ -102,7 +108,7 @@ class GrpcProxyTest {
                 .build();
         h.ads.set(TypeUrls.ROUTE, "r1", List.of(
                 Mesh.routeConfig(9090, GRPC_FQDN, aborted, flaky, Mesh.prefixRoute("/test.Echo/Slow", LIMITED),
-                        Mesh.prefixRoute("/", GRPC)),
+                        hangUncapped(), hangWithoutMax(), hangCapped(), Mesh.prefixRoute("/", GRPC)),
                 io.envoyproxy.envoy.config.route.v3.RouteConfiguration.newBuilder().setName("edge")
                         .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName("edge")
                                 .addDomains("*").addRoutes(Mesh.prefixRoute("/", WEB)))
@@ -111,6 +117,39 @@ class GrpcProxyTest {
         channel = NettyChannelBuilder.forAddress(h.outbound())
                 .overrideAuthority(GRPC_FQDN + ":9090")
                 .usePlaintext()
+                .build();
+    }
+
+    /** Istio's shape for a route with a timeout: max_stream_duration.grpc_timeout_header_max = the timeout (200 ms). */
+    static Route hangCapped() {
+        return Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPath("/test.Echo/Hang"))
+                .setRoute(RouteAction.newBuilder().setCluster(GRPC).setMaxStreamDuration(
+                        RouteAction.MaxStreamDuration.newBuilder()
+                                .setGrpcTimeoutHeaderMax(Duration.newBuilder().setNanos(200_000_000))))
+                .build();
+    }
+
+    /**
+     * Istio's shape for a route without a timeout: the deprecated max_grpc_timeout 0 (grpc-timeout,
+     * uncapped). To the HTTP/1.1 upstream, which ignores grpc-timeout (a grpc-java server would enforce
+     * the same deadline itself and race the proxy).
+     */
+    @SuppressWarnings("deprecation")
+    static Route hangUncapped() {
+        return Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPath("/test.Echo/Hang").addHeaders(
+                        io.envoyproxy.envoy.config.route.v3.HeaderMatcher.newBuilder().setName("x-uncapped").setPresentMatch(true)))
+                .setRoute(RouteAction.newBuilder().setCluster(WEB).setMaxGrpcTimeout(Duration.getDefaultInstance()))
+                .build();
+    }
+
+    /** No max_stream_duration: grpc-timeout is not the proxy's to enforce. */
+    static Route hangWithoutMax() {
+        return Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPath("/test.Echo/Hang").addHeaders(
+                        io.envoyproxy.envoy.config.route.v3.HeaderMatcher.newBuilder().setName("x-no-max").setPresentMatch(true)))
+                .setRoute(RouteAction.newBuilder().setCluster(WEB))
                 .build();
     }
 
@@ -208,9 +247,9 @@ class GrpcProxyTest {
         assertTrue(h.proxy.stats().get("cluster." + GRPC + ".upstream_rq_retry") >= 2);
     }
 
-    @Test
-    void http11ClientReachesTheHttp2UpstreamAndGetsTrailers() throws Exception {
-        byte[] message = StringValue.of("h1").toByteArray();
+    /** A unary gRPC call written by hand over HTTP/1.1 (so that no client enforces a deadline); the raw response. */
+    static String grpcOverHttp11(String path, String value, String extraHeaders) throws Exception {
+        byte[] message = StringValue.of(value).toByteArray();
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.write(0);
         frame.write(new byte[] {0, 0, 0, (byte) message.length});
@@ -218,21 +257,26 @@ class GrpcProxyTest {
         try (Socket s = new Socket(h.outbound().getAddress(), h.outbound().getPort())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /test.Echo/Say HTTP/1.1\r\nHost: " + GRPC_FQDN + ":9090\r\n"
-                    + "content-type: application/grpc\r\nte: trailers\r\nconnection: close\r\n"
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: " + GRPC_FQDN + ":9090\r\n"
+                    + "content-type: application/grpc\r\nte: trailers\r\nconnection: close\r\n" + extraHeaders
                     + "content-length: " + frame.size() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(frame.toByteArray());
             out.flush();
             InputStream in = s.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(response.startsWith("HTTP/1.1 200"), response);
-            assertTrue(response.toLowerCase().contains("transfer-encoding: chunked"), response);
-            assertTrue(response.contains("hello h1"), response);
-            assertFalse(response.toLowerCase().contains("x-http2-"), "HTTP/2 conversion headers stay inside: " + response);
-            // The gRPC status travels in the chunked body's trailer section, after the last chunk.
-            int lastChunk = response.indexOf("\r\n0\r\n");
-            assertTrue(lastChunk > 0 && response.substring(lastChunk).contains("grpc-status: 0"), response);
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
+    }
+
+    @Test
+    void http11ClientReachesTheHttp2UpstreamAndGetsTrailers() throws Exception {
+        String response = grpcOverHttp11("/test.Echo/Say", "h1", "");
+        assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        assertTrue(response.toLowerCase().contains("transfer-encoding: chunked"), response);
+        assertTrue(response.contains("hello h1"), response);
+        assertFalse(response.toLowerCase().contains("x-http2-"), "HTTP/2 conversion headers stay inside: " + response);
+        // The gRPC status travels in the chunked body's trailer section, after the last chunk.
+        int lastChunk = response.indexOf("\r\n0\r\n");
+        assertTrue(lastChunk > 0 && response.substring(lastChunk).contains("grpc-status: 0"), response);
     }
 
     @Test
@@ -253,5 +297,86 @@ class GrpcProxyTest {
         assertTrue(web.lastHeaders.keySet().stream().noneMatch(k -> k.startsWith("x-http2") || k.equals("upgrade")
                 || k.equals("http2-settings")), "per-hop headers leaked: " + web.lastHeaders);
         assertTrue(h.accessLog.stream().anyMatch(e -> e.path().equals("/upgraded?q=1") && e.protocol().equals("HTTP/2")));
+    }
+
+    @Test
+    void bidiStreamIsInteractive() throws Exception {
+        BlockingQueue<Object> replies = new LinkedBlockingQueue<>();
+        StreamObserver<StringValue> requests = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(GrpcEchoServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
+                collectInto(replies));
+        for (int i = 0; i < 20; i++) {
+            requests.onNext(StringValue.of("ping " + i));
+            // Each reply must arrive while the client still holds its half of the stream open.
+            assertEquals("echo ping " + i, replies.poll(10, TimeUnit.SECONDS), "reply " + i);
+        }
+        requests.onCompleted();
+        assertEquals("completed", replies.poll(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void clientStreamingCarriesMoreThanTheBufferLimit() throws Exception {
+        BlockingQueue<Object> replies = new LinkedBlockingQueue<>();
+        StreamObserver<BytesValue> requests = ClientCalls.asyncClientStreamingCall(
+                channel.newCall(GrpcEchoServer.COLLECT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+                collectInto(replies));
+        ByteString mib = ByteString.copyFrom(new byte[1 << 20]);
+        for (int i = 0; i < 24; i++) {
+            requests.onNext(BytesValue.of(mib));
+        }
+        requests.onCompleted();
+        // 24 MiB through HTTP/2 on both sides, 24 times the proxy's request buffer.
+        assertEquals("24 messages, " + (24L << 20) + " bytes", replies.poll(60, TimeUnit.SECONDS));
+        assertEquals("completed", replies.poll(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void grpcTimeoutCappedByTheRouteEndsTheCallWithDeadlineExceeded() throws Exception {
+        int cancelledBefore = grpc.hangsCancelled.get();
+        long start = System.nanoTime();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                channel, GrpcEchoServer.HANG, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                StringValue.of("x")));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.toString());
+        // The proxy's answer (its message), at the route's 200 ms cap, long before the client's own 10 s.
+        assertEquals("downstream duration timeout", e.getStatus().getDescription());
+        assertTrue(millis >= 190 && millis < 5_000, millis + " ms");
+        FakeAdsServer.await("the upstream stream was reset", () -> grpc.hangsCancelled.get() > cancelledBefore);
+        FakeAdsServer.await("logged with UT", () -> h.accessLog.stream().anyMatch(l ->
+                l.path().equals("/test.Echo/Hang") && l.format().contains(" 200 UT ")));
+    }
+
+    @Test
+    void grpcTimeoutIsHonouredUncappedWithAZeroMaxAndIgnoredWithoutOne() throws Exception {
+        long start = System.nanoTime();
+        String hung = grpcOverHttp11("/test.Echo/Hang", "x",
+                "x-uncapped: 1\r\ngrpc-timeout: 150m\r\nx-test-delay-ms: 2000\r\n");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(hung.startsWith("HTTP/1.1 200"), hung);
+        assertTrue(hung.contains("grpc-status: 4"), "trailers-only DEADLINE_EXCEEDED: " + hung);
+        assertTrue(millis >= 140 && millis < 5_000, millis + " ms");
+        // Without max_stream_duration a 1 ms grpc-timeout is not the proxy's business: the slow answer arrives.
+        String slow = grpcOverHttp11("/test.Echo/Hang", "late", "x-no-max: 1\r\ngrpc-timeout: 1m\r\nx-test-delay-ms: 300\r\n");
+        assertTrue(slow.startsWith("HTTP/1.1 200") && slow.endsWith("web") && !slow.contains("grpc-status"), slow);
+    }
+
+    static <T> StreamObserver<T> collectInto(BlockingQueue<Object> queue) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                queue.add(value instanceof StringValue s ? s.getValue() : value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                queue.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                queue.add("completed");
+            }
+        };
     }
 }

@@ -8,7 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -30,14 +30,14 @@ import java.util.concurrent.TimeUnit;
  * ({@link #upgradeHandler}, RFC 7540 3.2; that request becomes stream 1).
  *
  * <p>Each stream is a child channel whose pipeline turns frames into the same {@code HttpObject}s the
- * HTTP/1.1 decoder yields, aggregates them and hands them to a {@link DownstreamHandler}: the same
- * exchange, routing, filters and router serve both codecs. Response parts written by the exchange
+ * HTTP/1.1 decoder yields and hands them to a {@link DownstreamHandler}: the same exchange, routing,
+ * filters and router serve both codecs. Response parts written by the exchange
  * become HEADERS/DATA/trailing HEADERS frames; per-stream flow control is the back-pressure.
  */
 final class DownstreamHttp2 {
 
     /** The HTTP/1.1 handlers that an HTTP/2 connection replaces (names as the listener initializer sets them). */
-    static final List<String> HTTP1_HANDLERS = List.of("decoder", "encoder", "upgrade", "aggregator", "idle", "downstream");
+    static final List<String> HTTP1_HANDLERS = List.of("decoder", "encoder", "upgrade", "continue", "idle", "downstream");
 
     private DownstreamHttp2() {
     }
@@ -59,7 +59,7 @@ final class DownstreamHttp2 {
         HttpServerUpgradeHandler.UpgradeCodecFactory codecs = protocol ->
                 Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME.toString().contentEquals(protocol)
                         ? new Http2ServerUpgradeCodec(frameCodec(plane), multiplexer(plane, listenerName)) : null;
-        return new HttpServerUpgradeHandler(http1, codecs, plane.limits().maxRequestBodyBytes()) {
+        return new HttpServerUpgradeHandler(http1, codecs, plane.limits().requestBufferBytes()) {
             @Override
             protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
                 // Only h2c is ours to answer; a WebSocket upgrade goes on to the router. A request with
@@ -91,8 +91,11 @@ final class DownstreamHttp2 {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
+                // The stream reads when its exchange wants more of the body: a DATA frame left unread
+                // is a WINDOW_UPDATE not sent, so HTTP/2 flow control carries the back-pressure.
+                ch.config().setAutoRead(false);
                 ch.pipeline().addLast("h2-codec", new Http2StreamFrameToHttpObjectCodec(true))
-                        .addLast("aggregator", new HttpObjectAggregator(plane.limits().maxRequestBodyBytes(), true))
+                        .addLast("continue", new HttpServerExpectContinueHandler())
                         .addLast("downstream", new DownstreamHandler(plane, listenerName));
             }
         });

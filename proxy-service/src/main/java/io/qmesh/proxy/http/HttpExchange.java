@@ -6,7 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * One request from arrival to the last byte of its response: resolves the listener and route from
  * the config generation read at the start, runs the HTTP filters, then performs the route action
  * (the router's forwarding lives in {@link UpstreamRequest}). Confined to the downstream event loop.
- * Owns the aggregated request and releases it exactly once in {@link #finish}.
+ * The request head arrives first; its body streams in through {@link #onRequestContent} into a
+ * {@link RequestBody}, which this exchange owns and releases exactly once in {@link #finish}.
  */
 final class HttpExchange implements FilterContext {
 
@@ -53,7 +54,8 @@ final class HttpExchange implements FilterContext {
     final ChannelHandlerContext ctx;
     private final DownstreamHandler owner;
     private final String listenerName;
-    final FullHttpRequest request;
+    final HttpRequest request;
+    final RequestBody body;
     final ProxyConfig config;
     final long startNanos;
     private final Instant startTime = Instant.now();
@@ -86,12 +88,13 @@ final class HttpExchange implements FilterContext {
     Channel tunnelTo;
 
     HttpExchange(DataPlane plane, ChannelHandlerContext ctx, DownstreamHandler owner, String listenerName,
-                 FullHttpRequest request) {
+                 HttpRequest request) {
         this.plane = plane;
         this.ctx = ctx;
         this.owner = owner;
         this.listenerName = listenerName;
         this.request = request;
+        this.body = new RequestBody(plane.limits().requestBufferBytes());
         this.config = plane.config().get();
         this.startNanos = plane.nanoClock().getAsLong();
         this.keepAlive = HttpUtil.isKeepAlive(request);
@@ -157,6 +160,60 @@ final class HttpExchange implements FilterContext {
         }
         filters = chain.httpFilters();
         proceed();
+    }
+
+    // ---- the request body ----
+
+    /** A body part from the downstream (ownership passes here). */
+    void onRequestContent(HttpContent content) {
+        if (done) {
+            content.release();
+            return;
+        }
+        boolean withinLimit = body.add(content);
+        if (!withinLimit && upstream != null) {
+            upstream.onBodyOverflow();
+        }
+        if (body.complete() && upstream != null && !done) {
+            upstream.onRequestComplete();
+        }
+    }
+
+    /** Whether the downstream should be read for more of the body now (back-pressure, see {@link RequestBody}). */
+    boolean wantsRequestBody() {
+        return !done && body.wantsMore();
+    }
+
+    /** Whether the request asks for a protocol upgrade the chain allowed (its tunnel takes the bytes that follow). */
+    boolean upgradeRequested() {
+        return upgradeType != null;
+    }
+
+    /** The upstream can take more of the body: read on if the body wants it. */
+    void readRequestBody() {
+        if (!done) {
+            owner.readIfWanted();
+        }
+    }
+
+    /** The request was rejected before it started (bad framing in its first read): nothing to log here. */
+    void abandonUnstarted() {
+        done = true;
+        body.release();
+    }
+
+    /** Bad framing in a body already on its way: 400 if nothing was answered yet, the upstream attempt is reset. */
+    void rejectMalformedBody() {
+        plane.stats().inc("http.downstream_rq_malformed");
+        if (upstream != null) {
+            upstream.cancel();
+        }
+        respond(400, "bad request", "text/plain", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR.bit());
+    }
+
+    static boolean isGrpc(HttpRequest request) {
+        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.startsWith("application/grpc");
     }
 
     static int portOf(String authority, int defaultPort) {
@@ -327,7 +384,8 @@ final class HttpExchange implements FilterContext {
             abortDownstream(null);
             return;
         }
-        if (!keepAlive) {
+        if (!keepAlive || !body.complete()) {
+            // An HTTP/1.1 connection whose request body did not fully arrive cannot carry another request.
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         status = response.status().code();
@@ -444,18 +502,21 @@ final class HttpExchange implements FilterContext {
             t.cancel(false);
         }
         long durationNanos = plane.nanoClock().getAsLong() - startNanos;
-        long requestBytes = request.content().readableBytes();
+        long requestBytes = body.receivedBytes();
         ExchangeRecorder.record(this, status, flags, durationNanos, requestBytes, bytesSent, startTime,
                 upstreamServiceTime);
-        request.release();
+        // Envoy: a stream that ends before its request body did cannot leave the connection reusable
+        // (HTTP/1.1 closes, an HTTP/2 stream is reset).
+        boolean reuse = keepAlive && body.complete();
+        body.release();
         if (tunnelTo != null) {
             owner.onUpgraded(tunnelTo);
             return;
         }
-        if (lastWrite != null && !keepAlive) {
+        if (lastWrite != null && !reuse) {
             lastWrite.addListener(ChannelFutureListener.CLOSE);
         }
-        owner.onExchangeComplete(keepAlive && lastWrite != null);
+        owner.onExchangeComplete(reuse && lastWrite != null);
     }
 
     String methodName() {

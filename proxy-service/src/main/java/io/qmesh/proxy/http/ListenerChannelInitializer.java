@@ -6,7 +6,7 @@ import io.qmesh.proxy.config.FilterChainConfig;
 import io.qmesh.proxy.config.ListenerConfig;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pipeline of an accepted connection. If the listener's filter chain for the connection's
  * destination port is a tcp_proxy, the bytes are relayed; otherwise it is the HTTP/1.1 pipeline:
- * strict decoder, encoder, h2c upgrade, aggregator (which also answers {@code Expect: 100-continue}
- * and enforces the body limit with 413), idle timer, and the connection handler. A preface detector in
+ * strict decoder, encoder, h2c upgrade, {@code Expect: 100-continue} (answered by the proxy itself, as
+ * Envoy does unless proxy_100_continue), idle timer, and the connection handler; bodies stream. A preface detector in
  * front swaps in HTTP/2 when the client starts with the HTTP/2 preface ({@link DownstreamHttp2}).
  */
 public final class ListenerChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -61,7 +61,7 @@ public final class ListenerChannelInitializer extends ChannelInitializer<SocketC
                 .addLast("decoder", new StrictHttpRequestDecoder(decoderConfig))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("upgrade", DownstreamHttp2.upgradeHandler(plane, listenerName))
-                .addLast("aggregator", new HttpObjectAggregator(limits.maxRequestBodyBytes(), true))
+                .addLast("continue", new HttpServerExpectContinueHandler())
                 .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeoutMillis(), TimeUnit.MILLISECONDS))
                 .addLast("downstream", new DownstreamHandler(plane, listenerName));
     }

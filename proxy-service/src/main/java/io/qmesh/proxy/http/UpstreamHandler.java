@@ -95,6 +95,15 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        UpstreamResponseListener listener = owner;
+        if (listener != null && ctx.channel().isWritable()) {
+            listener.onUpstreamWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof Http2ResetFrame reset) {
             resetCode = Http2Error.valueOf(reset.errorCode());

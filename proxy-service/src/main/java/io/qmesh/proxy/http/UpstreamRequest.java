@@ -35,7 +35,14 @@ import java.util.concurrent.TimeUnit;
  * The router's work for one request: pick the weighted cluster, then run attempts (endpoint pick,
  * pooled connection, request write, streamed response) with Envoy's retry, per-try timeout and
  * route timeout semantics. Confined to the downstream event loop; the upstream channel is on the
- * same loop. The upstream is read only as fast as the downstream accepts writes (back-pressure).
+ * same loop. The upstream is read only as fast as the downstream accepts writes, and the downstream
+ * only as fast as the upstream takes the request body ({@link RequestBody}): back-pressure both ways.
+ *
+ * <p>As in Envoy, the request starts upstream as soon as its headers are routed and its body streams
+ * after them; the route timeout and per-try timeouts start once the request is complete, mirrors are
+ * sent then, and a body that outgrows the buffer limit turns retries and mirrors off
+ * ({@code retry_or_shadow_abandoned}). A gRPC request's {@code grpc-timeout}, capped by the route's
+ * {@code max_stream_duration.grpc_timeout_header_max}, runs from the start of the request.
  */
 final class UpstreamRequest implements UpstreamResponseListener {
 
@@ -56,6 +63,10 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private Long hash;
     private HttpHeaders headerTemplate;
     private String upstreamUri;
+    private boolean downstreamContentLength;
+    private long timeoutMillis;
+    /** The mirrors sampled for this request, sent once the body is complete. */
+    private List<UpstreamCluster> shadows = List.of();
 
     private final List<LbEndpoint> tried = new ArrayList<>(2);
     private int retriesUsed;
@@ -69,12 +80,15 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private ScheduledFuture<?> perTryTimer;
     private ScheduledFuture<?> globalTimer;
     private ScheduledFuture<?> backoffTimer;
+    private ScheduledFuture<?> grpcDeadlineTimer;
     private long attemptStartNanos;
     private boolean committed;
     private boolean discarding;
     private boolean skippingInformational;
     private boolean upstreamKeepAlive;
     private boolean upgradeAccepted;
+    /** Whether the whole request reached the current attempt's channel (else it cannot be reused). */
+    private boolean requestSent;
     private boolean finished;
 
     UpstreamRequest(HttpExchange ex, RouteAction.Forward forward) {
@@ -108,31 +122,138 @@ final class UpstreamRequest implements UpstreamResponseListener {
             timeout = 0;
             policy = RetryPolicy.NONE;
         }
+        timeoutMillis = timeout;
         hash = computeHash();
         buildRequestTemplate();
-        mirror();
-        if (timeout > 0) {
-            globalTimer = ex.ctx.executor().schedule(this::onGlobalTimeout, timeout, TimeUnit.MILLISECONDS);
+        sampleMirrors();
+        if (policy.numRetries() == 0 && shadows.isEmpty()) {
+            ex.body.stopKeeping(); // nothing will replay the body: hand each chunk on as it comes
+        } else if (!ex.body.replayable()) {
+            abandonRetryAndShadow();
         }
+        startGrpcDeadline();
         attempt();
+        if (ex.body.complete() && !finished) {
+            onRequestComplete();
+        }
     }
 
-    /** Shadows the request to each mirror cluster (Envoy suffixes the host with -shadow). */
-    private void mirror() {
+    /**
+     * The last part of the request body arrived (or it had none): the route timeout starts (Envoy
+     * times the response from the end of the request), and so does the attempt's per-try timeout;
+     * mirrors get their copy.
+     */
+    void onRequestComplete() {
+        if (finished) {
+            return;
+        }
+        if (timeoutMillis > 0 && globalTimer == null) {
+            globalTimer = ex.ctx.executor().schedule(this::onGlobalTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        if (channel != null && perTryTimer == null) {
+            startPerTryTimer();
+        }
+        if (!shadows.isEmpty() && ex.body.replayable()) {
+            for (UpstreamCluster shadowCluster : shadows) {
+                mirror(shadowCluster);
+            }
+        }
+        shadows = List.of();
+    }
+
+    /**
+     * The body outgrew the buffer limit: it is still proxied, but can be neither retried nor mirrored
+     * (Envoy's {@code retry_or_shadow_abandoned}). Waiting in a retry back-off, there is nothing left to
+     * send it to: 507, as Envoy answers.
+     */
+    void onBodyOverflow() {
+        if (finished) {
+            return;
+        }
+        abandonRetryAndShadow();
+        if (backoffTimer != null && !backoffTimer.isDone()) {
+            finishLocal(507, "exceeded request buffer limit while retrying upstream", null);
+        }
+    }
+
+    private void abandonRetryAndShadow() {
+        stats.inc(cluster.statPrefix() + "retry_or_shadow_abandoned");
+        shadows = List.of();
+    }
+
+    /** The upstream can take more: the downstream may be read for more of the body. */
+    @Override
+    public void onUpstreamWritable() {
+        if (!finished) {
+            ex.readRequestBody();
+        }
+    }
+
+    /** Draws each mirror policy's percentage now; the copies go out once the body is complete. */
+    private void sampleMirrors() {
+        List<UpstreamCluster> picked = null;
         for (io.qmesh.proxy.route.MirrorPolicy m : forward.mirrors()) {
             UpstreamCluster shadowCluster = ex.config.clusters().get(m.cluster());
             if (shadowCluster == null || ex.plane.random().nextInt(1_000_000) >= m.perMillion()) {
                 continue;
             }
+            if (picked == null) {
+                picked = new ArrayList<>(1);
+            }
+            picked.add(shadowCluster);
+        }
+        shadows = picked == null ? List.of() : picked;
+    }
+
+    /**
+     * Envoy's {@code max_stream_duration.grpc_timeout_header_max} (and the older {@code max_grpc_timeout}):
+     * a gRPC request's {@code grpc-timeout}, capped by the maximum unless it is 0, ends the stream with
+     * DEADLINE_EXCEEDED when it expires, counted from the start of the request.
+     */
+    private void startGrpcDeadline() {
+        long max = forward.grpcTimeoutHeaderMaxMillis();
+        if (max < 0 || !HttpExchange.isGrpc(ex.request)) {
+            return;
+        }
+        long deadline = GrpcTimeout.parseMillis(ex.request.headers().get(GrpcTimeout.HEADER));
+        if (deadline < 0) {
+            return;
+        }
+        if (max > 0 && deadline > max) {
+            deadline = max;
+        }
+        long elapsed = (ex.plane.nanoClock().getAsLong() - ex.startNanos) / 1_000_000;
+        grpcDeadlineTimer = ex.ctx.executor().schedule(this::onGrpcDeadline, Math.max(0, deadline - elapsed),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void onGrpcDeadline() {
+        if (finished) {
+            return;
+        }
+        stats.inc("http." + ex.statPrefix() + ".downstream_rq_max_duration_reached");
+        endAttempt(false);
+        finished = true;
+        cancelTimers();
+        if (committed) {
+            ex.abortDownstream(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+        } else {
+            ex.respondLocally(200, "downstream duration timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, true,
+                    GrpcTimeout.DEADLINE_EXCEEDED);
+        }
+    }
+
+    /** Shadows the request to a mirror cluster (Envoy suffixes the host with -shadow). */
+    private void mirror(UpstreamCluster shadowCluster) {
+        {
             HttpHeaders h = headerTemplate.copy();
             String host = h.get(HttpHeaderNames.HOST);
             int colon = host.lastIndexOf(':');
             h.set(HttpHeaderNames.HOST, colon > 0 && !host.endsWith("]")
                     ? host.substring(0, colon) + "-shadow" + host.substring(colon) : host + "-shadow");
+            ex.body.frame(h, downstreamContentLength);
             ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
-                    new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, ex.request.method(), upstreamUri,
-                            ex.request.content().retainedDuplicate(), h,
-                            io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), ex.downstreamHttp2());
+                    ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
         }
     }
 
@@ -178,10 +299,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.remove(HttpHeaderNames.EXPECT);
         h.remove(TIMEOUT_HEADER);
-        h.set(HttpHeaderNames.CONTENT_LENGTH, ex.request.content().readableBytes());
-        if (ex.request.content().readableBytes() == 0 && !ex.request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        }
+        downstreamContentLength = ex.request.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
         String authority = forward.hostRewrite() != null ? forward.hostRewrite() : ex.view.authority();
         h.set(HttpHeaderNames.HOST, authority);
         if (!h.contains("x-forwarded-proto")) {
@@ -277,14 +395,18 @@ final class UpstreamRequest implements UpstreamResponseListener {
         discarding = false;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
-        FullHttpRequest copy = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, ex.request.method(), upstreamUri,
-                ex.request.content().retainedDuplicate(), headerTemplate.copy(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
-        ch.writeAndFlush(copy).addListener(f -> {
-            if (!f.isSuccess() && channel == ch) {
-                onUpstreamClosed(f.cause());
-            }
-        });
-        ch.read();
+        HttpHeaders headers = headerTemplate.copy();
+        ex.body.frame(headers, downstreamContentLength);
+        // A failed write reaches UpstreamHandler.exceptionCaught (void promises), which ends the attempt.
+        ex.body.sendTo(ch, ex.request.method(), upstreamUri, headers);
+        if (ex.body.complete()) {
+            startPerTryTimer();
+        } else {
+            ex.readRequestBody();
+        }
+    }
+
+    private void startPerTryTimer() {
         if (policy.perTryTimeoutMillis() > 0) {
             perTryTimer = ex.ctx.executor().schedule(this::onPerTryTimeout, policy.perTryTimeoutMillis(),
                     TimeUnit.MILLISECONDS);
@@ -319,9 +441,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
         } else if (!(msg instanceof HttpResponse)) {
             ReferenceCountUtil.release(msg);
         }
-        if (channel != null && !finished && (discarding || skippingInformational || !committed
-                || ex.downstreamWritable())) {
-            channel.read();
+        if (channel != null && !finished && committed && !ex.downstreamWritable()) {
+            // Upstream channels read continuously; a downstream that cannot keep up pauses this one.
+            channel.config().setAutoRead(false);
         }
     }
 
@@ -351,6 +473,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         int grpcStatus = grpcStatus(response);
         if ((policy.retriableStatus(code) || policy.retriableGrpcStatus(grpcStatus)) && tryRetry()) {
             discarding = true;
+            requestSent = ex.body.detach(); // the body waits for the next attempt
             return;
         }
         if (policy.retriableStatus(code) && policy.numRetries() > 0 && retriesUsed >= policy.numRetries()) {
@@ -380,6 +503,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (last && upgradeAccepted) {
             // The upgraded connection leaves the pool and the attempt: the exchange splices it to the downstream.
             ex.tunnelTo = channel;
+            ex.body.detach();
             UpstreamHandler.of(channel).detach();
             channel = null;
             endpoint.counters().activeRequests.decrementAndGet();
@@ -397,7 +521,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     void onDownstreamWritable() {
         if (channel != null && committed && !finished) {
-            channel.read();
+            channel.config().setAutoRead(true);
         }
     }
 
@@ -491,8 +615,12 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (ch == null) {
             return;
         }
+        if (!discarding) {
+            requestSent = ex.body.detach();
+        }
         UpstreamHandler.of(ch).detach();
-        if (clean && upstreamKeepAlive && ch.isActive() && ep != null) {
+        // A connection that did not get the whole request (the response came first) cannot be reused.
+        if (clean && requestSent && upstreamKeepAlive && ch.isActive() && ep != null) {
             ex.plane.pools().forLoop(ch.eventLoop()).release(ep.address(), ch);
         } else {
             ch.close();
@@ -513,7 +641,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     }
 
     private boolean canRetry() {
-        return retriesUsed < policy.numRetries() && !ex.isDone();
+        return retriesUsed < policy.numRetries() && !ex.isDone() && ex.body.replayable();
     }
 
     /**
@@ -574,6 +702,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
         }
+        if (grpcDeadlineTimer != null) {
+            grpcDeadlineTimer.cancel(false);
+        }
     }
 
     private void finishLocal(int status, String body, ResponseFlag flag) {
@@ -586,6 +717,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (extra != null) {
             ex.addFlag(extra);
         }
-        ex.respond(status, body, "text/plain", flag.bit());
+        ex.respond(status, body, "text/plain", flag == null ? 0 : flag.bit());
     }
 }

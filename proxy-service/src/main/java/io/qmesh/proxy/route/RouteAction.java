@@ -14,11 +14,14 @@ public sealed interface RouteAction {
      * @param regexRewrite  null, or the pattern whose matches in the path are replaced by {@code regexSubstitution}
      * @param upgrades      the route's upgrade_configs: upgrade type (lower case) -> enabled; overrides the
      *                      connection manager's (Envoy: false refuses, true allows even if the HCM does not list it)
+     * @param grpcTimeoutHeaderMaxMillis max_stream_duration.grpc_timeout_header_max (or the deprecated
+     *                      max_grpc_timeout): -1 = unset, a gRPC request's grpc-timeout is not used;
+     *                      0 = grpc-timeout is used uncapped; else the cap
      */
     record Forward(List<WeightedCluster> clusters, int totalWeight, long timeoutMillis, RetryPolicy retryPolicy,
                    String prefixRewrite, Pattern regexRewrite, String regexSubstitution,
                    String hostRewrite, List<HashPolicy> hashPolicies, List<MirrorPolicy> mirrors,
-                   Map<String, Boolean> upgrades)
+                   Map<String, Boolean> upgrades, long grpcTimeoutHeaderMaxMillis)
             implements RouteAction {
 
         /** Picks a cluster by weight; {@code random} is in [0, totalWeight). */

@@ -241,7 +241,21 @@ public final class RouteTranslator {
         return new RouteAction.Forward(List.copyOf(clusters), total, timeout, retry,
                 a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite, substitution,
                 a.getHostRewriteLiteral().isEmpty() ? null : a.getHostRewriteLiteral(), List.copyOf(hashes),
-                List.copyOf(mirrors), upgrades(a));
+                List.copyOf(mirrors), upgrades(a), grpcTimeoutHeaderMax(a, field));
+    }
+
+    /**
+     * The cap on a gRPC request's grpc-timeout: max_stream_duration.grpc_timeout_header_max, else the
+     * deprecated max_grpc_timeout (Istio sends the latter when the route has no timeout); -1 when neither is set.
+     */
+    @SuppressWarnings("deprecation")
+    private static long grpcTimeoutHeaderMax(io.envoyproxy.envoy.config.route.v3.RouteAction a, String field)
+            throws InvalidConfigException {
+        if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
+            return Durations.millis(a.getMaxStreamDuration().getGrpcTimeoutHeaderMax(),
+                    field + ".max_stream_duration.grpc_timeout_header_max");
+        }
+        return a.hasMaxGrpcTimeout() ? Durations.millis(a.getMaxGrpcTimeout(), field + ".max_grpc_timeout") : -1;
     }
 
     /** RouteAction.upgrade_configs: type (lower case) -> enabled (unset means true). */

@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.qmesh.proxy.cluster.ConnectionPools;
 import io.qmesh.proxy.config.FilterChainConfig;
@@ -49,7 +49,7 @@ class DownstreamPipelineTest {
         DataPlane plane = plane(stats, log);
         assertTrue(HttpFilterRegistry.standard().names().contains("envoy.filters.http.fault"));
         return new EmbeddedChannel(new StrictHttpRequestDecoder(new HttpDecoderConfig()), new HttpResponseEncoder(),
-                new HttpObjectAggregator(1024), new DownstreamHandler(plane, "test"));
+                new HttpServerExpectContinueHandler(), new DownstreamHandler(plane, "test"));
     }
 
     /** A data plane whose listener "test" answers example.com with a direct 200 "hello" (header x-direct: yes). */
@@ -141,7 +141,7 @@ class DownstreamPipelineTest {
     }
 
     @Test
-    void chunkedBodyIsAggregatedAndReleased() {
+    void chunkedBodyIsStreamedAndReleased() {
         EmbeddedChannel ch = channel();
         ByteBuf in = bytes("POST /x HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "3\r\nabc\r\n0\r\n\r\n");

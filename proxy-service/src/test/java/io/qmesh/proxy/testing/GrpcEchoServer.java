@@ -25,7 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * code generation is needed: {@code test.Echo/Say} (unary, "hello " + the request),
  * {@code test.Echo/Count} (server streaming: n messages) and {@code test.Echo/Flaky} (UNAVAILABLE for
  * the first {@link #flakyFailures} calls, then like Say), {@code test.Echo/Slow} (Say after 100 ms), {@code test.Echo/Tick} (a message every 10 ms
- * until the client cancels). It counts calls and HTTP/2 connections.
+ * until the client cancels), {@code test.Echo/Chat} (bidi: "echo " + each message as it arrives),
+ * {@code test.Echo/Collect} (client streaming: message count and total size once the client
+ * half-closes), {@code test.Echo/Hang} (unary that never answers; counts its cancellations). It counts
+ * calls and HTTP/2 connections.
  */
 public final class GrpcEchoServer implements AutoCloseable {
 
@@ -44,7 +47,22 @@ public final class GrpcEchoServer implements AutoCloseable {
             .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Tick"))
             .build();
 
+    public static final MethodDescriptor<StringValue, StringValue> CHAT = SAY.toBuilder()
+            .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+            .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Chat"))
+            .build();
+    public static final MethodDescriptor<com.google.protobuf.BytesValue, StringValue> COLLECT =
+            MethodDescriptor.<com.google.protobuf.BytesValue, StringValue>newBuilder()
+                    .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+                    .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Collect"))
+                    .setRequestMarshaller(ProtoUtils.marshaller(com.google.protobuf.BytesValue.getDefaultInstance()))
+                    .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
+                    .build();
+    public static final MethodDescriptor<StringValue, StringValue> HANG = unary("Hang");
+
     public final AtomicInteger calls = new AtomicInteger();
+    /** Hang calls cancelled by their client (or by the proxy on their behalf). */
+    public final AtomicInteger hangsCancelled = new AtomicInteger();
     /** Counted down when a Tick stream is cancelled by its client (an RST_STREAM that reached this server). */
     public final CountDownLatch tickCancelled = new CountDownLatch(1);
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
@@ -89,6 +107,51 @@ public final class GrpcEchoServer implements AutoCloseable {
                     }
                     out.onNext(StringValue.of("hello " + req.getValue()));
                     out.onCompleted();
+                }))
+                .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(out -> {
+                    calls.incrementAndGet();
+                    return new io.grpc.stub.StreamObserver<StringValue>() {
+                        @Override
+                        public void onNext(StringValue v) {
+                            out.onNext(StringValue.of("echo " + v.getValue()));
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            out.onCompleted();
+                        }
+                    };
+                }))
+                .addMethod(COLLECT, ServerCalls.asyncClientStreamingCall(out -> {
+                    calls.incrementAndGet();
+                    return new io.grpc.stub.StreamObserver<com.google.protobuf.BytesValue>() {
+                        int messages;
+                        long bytes;
+
+                        @Override
+                        public void onNext(com.google.protobuf.BytesValue v) {
+                            messages++;
+                            bytes += v.getValue().size();
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            out.onNext(StringValue.of(messages + " messages, " + bytes + " bytes"));
+                            out.onCompleted();
+                        }
+                    };
+                }))
+                .addMethod(HANG, ServerCalls.asyncUnaryCall((req, out) -> {
+                    calls.incrementAndGet();
+                    ((ServerCallStreamObserver<StringValue>) out).setOnCancelHandler(hangsCancelled::incrementAndGet);
                 }))
                 .addMethod(COUNT, ServerCalls.asyncServerStreamingCall((req, out) -> {
                     calls.incrementAndGet();

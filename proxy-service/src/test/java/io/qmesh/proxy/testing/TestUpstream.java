@@ -31,7 +31,10 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     public final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     public volatile String lastPath;
+    /** The last request body (its first MiB; {@link #lastBodyBytes} and {@link #lastBodyCrc} cover all of it). */
     public volatile String lastBody;
+    public volatile long lastBodyBytes;
+    public volatile long lastBodyCrc;
     /** When > 0, every request is answered with this status (an instance made to fail). */
     public volatile int forcedStatus;
 
@@ -45,8 +48,7 @@ public final class TestUpstream implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         int n = requests.incrementAndGet();
-        byte[] requestBody = ex.getRequestBody().readAllBytes();
-        lastBody = new String(requestBody, StandardCharsets.UTF_8);
+        readBody(ex.getRequestBody());
         lastPath = ex.getRequestURI().toString();
         lastHeaders.clear();
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
@@ -76,6 +78,23 @@ public final class TestUpstream implements AutoCloseable {
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
         }
+    }
+
+    /** Streams the body through (uploads may be far larger than this test JVM should hold). */
+    private void readBody(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        byte[] buf = new byte[64 * 1024];
+        long count = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            count += n;
+            crc.update(buf, 0, n);
+            kept.write(buf, 0, Math.max(0, Math.min(n, (1 << 20) - kept.size())));
+        }
+        lastBody = kept.toString(StandardCharsets.UTF_8);
+        lastBodyCrc = crc.getValue();
+        lastBodyBytes = count;
     }
 
     public String name() {
