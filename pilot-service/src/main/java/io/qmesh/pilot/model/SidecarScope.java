@@ -1,9 +1,11 @@
 package io.qmesh.pilot.model;
 
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -20,6 +22,8 @@ import java.util.TreeSet;
  */
 public record SidecarScope(List<EgressHost> hosts) {
     public static final SidecarScope MESH = parse(List.of("*/*"));
+    /** Istio's default root namespace: a Sidecar there without workloadSelector is the mesh-wide default. */
+    public static final String ROOT_NAMESPACE = "istio-system";
 
     /** One egress host, parsed. */
     public record EgressHost(String namespace, String host) {
@@ -47,14 +51,45 @@ public record SidecarScope(List<EgressHost> hosts) {
         List<EgressHost> out = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             String spec = specs.get(i).trim();
-            int slash = spec.indexOf('/');
-            if (slash <= 0 || slash == spec.length() - 1 || spec.indexOf('/', slash + 1) >= 0) {
-                throw new IllegalArgumentException("hosts[" + i + "]: \"" + spec
-                        + "\" (expected: <namespace>/<host>, e.g. ./*, istio-system/* or */reviews.default.svc.cluster.local)");
+            String problem = check(spec);
+            if (problem != null) {
+                throw new IllegalArgumentException("hosts[" + i + "]: " + problem);
             }
+            int slash = spec.indexOf('/');
             out.add(new EgressHost(spec.substring(0, slash), spec.substring(slash + 1)));
         }
         return new SidecarScope(out);
+    }
+
+    /** Null for a well-formed egress host, else what is wrong with it (for validation messages). */
+    public static String check(String spec) {
+        int slash = spec == null ? -1 : spec.indexOf('/');
+        if (slash <= 0 || slash == spec.length() - 1 || spec.indexOf('/', slash + 1) >= 0) {
+            return "\"" + spec + "\" (expected: <namespace>/<host>, e.g. ./*, istio-system/* or */reviews.default.svc.cluster.local)";
+        }
+        return null;
+    }
+
+    /**
+     * The scope a {@code Sidecar} object gives {@code namespace}, if one applies: the first without
+     * {@code workloadSelector} in the namespace, else the first in the root namespace. Its hosts are
+     * the union of its egress listeners' hosts (pilot does not split scopes by port).
+     */
+    public static Optional<SidecarScope> of(List<Sidecar> sidecars, String namespace) {
+        Optional<Sidecar> own = namespaceWide(sidecars, namespace);
+        Optional<Sidecar> chosen = own.isPresent() ? own : namespaceWide(sidecars, ROOT_NAMESPACE);
+        return chosen.map(s -> {
+            List<String> hosts = new ArrayList<>();
+            s.spec().egress().forEach(e -> hosts.addAll(e.hosts()));
+            return parse(hosts);
+        });
+    }
+
+    private static Optional<Sidecar> namespaceWide(List<Sidecar> sidecars, String namespace) {
+        return sidecars.stream()
+                .filter(s -> s.metadata().namespace().equals(namespace) && s.spec().workloadSelector() == null)
+                .filter(s -> !s.spec().egress().isEmpty())
+                .findFirst();
     }
 
     /** True when every service is visible to every sidecar, so scoping can be skipped. */
@@ -78,8 +113,12 @@ public record SidecarScope(List<EgressHost> hosts) {
                 continue;
             }
             for (String host : vsHosts) {
-                services.stream().filter(s -> Hostnames.matches(host, s.hostname()))
-                        .forEach(s -> out.add(s.hostname()));
+                if (host.contains("*")) {
+                    services.stream().filter(s -> Hostnames.matches(host, s.hostname()))
+                            .forEach(s -> out.add(s.hostname()));
+                } else {
+                    snapshot.service(host).ifPresent(s -> out.add(s.hostname()));
+                }
             }
             for (VirtualService.HttpRoute r : vs.spec().http()) {
                 r.route().stream().filter(d -> d.destination() != null)

@@ -74,6 +74,70 @@ class SidecarScopeTest {
         assertTrue(!seen.contains("echo.other.svc.cluster.local") && !seen.contains("istio-ingressgateway.istio-system.svc.cluster.local"), seen.toString());
     }
 
+    private static IstioConfig rule(String yaml) {
+        return RuleCodec.read(0, RuleCodec.documents(yaml).get(0), "default").config();
+    }
+
+    private static final String DEFAULT_SIDECAR = """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: default}
+            spec:
+              egress:
+              - hosts: ["./*", "other/httpbin.other.svc.cluster.local"]
+            """;
+
+    @Test
+    void aSidecarObjectInTheNamespaceReplacesTheDefault() {
+        List<String> seen = visible(mesh(DEFAULT, List.of(rule(DEFAULT_SIDECAR))), "productpage-v1");
+        assertEquals(List.of("details.default.svc.cluster.local", "httpbin.other.svc.cluster.local",
+                "productpage.default.svc.cluster.local", "ratings.default.svc.cluster.local",
+                "reviews.default.svc.cluster.local"), seen, "no istio-system (not listed), httpbin but not echo");
+    }
+
+    @Test
+    void aSidecarInTheRootNamespaceIsTheMeshDefaultAndWorkloadSelectorsAreIgnored() {
+        IstioConfig root = rule("""
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: istio-system}
+                spec:
+                  egress:
+                  - hosts: ["*/*"]
+                """);
+        IstioConfig selective = rule("""
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: aaa-only-reviews, namespace: default}
+                spec:
+                  workloadSelector: {labels: {app: reviews}}
+                  egress:
+                  - hosts: ["./reviews.default.svc.cluster.local"]
+                """);
+        MeshSnapshot s = mesh(DEFAULT, List.of(root, selective));
+        assertEquals(7, visible(s, "productpage-v1").size(), "the root Sidecar's */* applies to default");
+        assertEquals("", s.scopeKey(BookinfoMesh.PROXIES.get("productpage-v1")), "mesh-wide: the shared translation");
+        assertEquals(5, visible(mesh(DEFAULT, List.of(root, rule(DEFAULT_SIDECAR))), "productpage-v1").size(),
+                "a namespace's own Sidecar wins over the root one");
+    }
+
+    @Test
+    void sidecarValidationNamesTheFieldAndWarnsAboutWhatIsNotApplied() {
+        IstioConfig bad = rule("""
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default}
+                spec:
+                  workloadSelector: {labels: {app: reviews}}
+                  egress:
+                  - hosts: ["./*", "reviews"]
+                """);
+        var result = io.qmesh.pilot.rules.RuleValidator.validate(bad);
+        assertEquals("spec.egress[0].hosts[1]: \"reviews\" (expected: <namespace>/<host>, e.g. ./*, istio-system/* "
+                + "or */reviews.default.svc.cluster.local)", result.errors().get(0).toString());
+        assertTrue(result.warnings().get(0).toString().startsWith("spec.workloadSelector: not supported"), result.warnings().toString());
+    }
+
     @Test
     void aMalformedEgressHostNamesItsIndex() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

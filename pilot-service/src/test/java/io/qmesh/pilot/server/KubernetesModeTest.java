@@ -99,6 +99,7 @@ class KubernetesModeTest {
     @Test
     void aSidecarGetsTheSameClustersAndListenersAsInLocalMode() throws Exception {
         assertEquals(200, send("GET", "ready", null).statusCode());
+        assertEquals(200, send("GET", "q/health/ready", null).statusCode());
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", runtime.xdsPort()).usePlaintext().build();
         try (AdsClient sidecar = new AdsClient(channel, BookinfoMesh.PROXIES.get("productpage-v1"))) {
             sidecar.subscribe(TypeUrls.CLUSTER, List.of());

@@ -16,8 +16,9 @@ import java.util.Objects;
  * from the last resource version, on {@code 410 Gone} it relists and reports the differences) whose
  * cache survives every reconnect, so the model is never emptied by a network problem. Every error is
  * retried; a resync that brings an unchanged object (same resourceVersion) is not reported. A resource
- * the API server does not know (404: a CRD not installed) counts as synced and empty, and keeps being
- * retried, so installing the CRD later starts the watch.
+ * the API server does not know (404: a CRD not installed) or will not list to pilot (403: RBAC from an
+ * older install) counts as synced and empty with a warning, and keeps being retried, so installing the
+ * CRD or the permission later starts the watch; one missing kind never keeps pilot unready.
  */
 final class Watch<T extends HasMetadata> implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Watch.class);
@@ -53,9 +54,12 @@ final class Watch<T extends HasMetadata> implements AutoCloseable {
             }
         });
         informer.exceptionHandler((started, t) -> {
-            if (!started && t instanceof KubernetesClientException e && e.getCode() == 404) {
+            int code = statusCode(t);
+            if (code == 404 || code == 403) {
                 if (!absent) {
-                    LOG.warnf("%s: not served by the API server (CRD not installed?); treated as empty until it is", what);
+                    LOG.warnf(code == 404
+                            ? "%s: not served by the API server (CRD not installed?); treated as empty until it is"
+                            : "%s: forbidden (pilot's ClusterRole lacks list/watch on it); treated as empty until allowed", what);
                 }
                 absent = true;
             } else {
@@ -63,6 +67,16 @@ final class Watch<T extends HasMetadata> implements AutoCloseable {
             }
             return true;
         });
+    }
+
+    /** The HTTP status of the API server's answer behind {@code t} (wrapped in CompletionExceptions), or -1. */
+    private static int statusCode(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof KubernetesClientException e) {
+                return e.getCode();
+            }
+        }
+        return -1;
     }
 
     /** Starts listing and watching in the background; never blocks. */

@@ -57,11 +57,19 @@ class KubernetesAdapterTest {
     private final List<RegistryChange> changes = new CopyOnWriteArrayList<>();
 
     private void startPilot() {
+        startPilot(true);
+    }
+
+    private void startPilot(boolean endpointSlices) {
+        startPilot(endpointSlices, Duration.ofMinutes(10));
+    }
+
+    private void startPilot(boolean endpointSlices, Duration resync) {
         adapter = new KubernetesAdapter(cluster.pilotClient,
-                new KubernetesAdapter.Settings(true, Map.of(), Duration.ofMinutes(10)));
+                new KubernetesAdapter.Settings(endpointSlices, Map.of(), resync));
         adapter.onChange(changes::add);
         store = new RuleStore(RuleStorage.inMemory(), Clock.systemUTC());
-        ruleWatcher = new KubernetesRuleWatcher(cluster.pilotClient, store, Duration.ofMinutes(10));
+        ruleWatcher = new KubernetesRuleWatcher(cluster.pilotClient, store, resync);
         state = new MeshState(List.of(adapter), store::all, ruleWatcher::synced,
                 SidecarScope.parse(List.of("./*", "istio-system/*", "qmesh-system/*")));
         adapter.start();
@@ -210,6 +218,50 @@ class KubernetesAdapterTest {
             return store.all().size() == 5;
         });
         assertEquals(6, state.rebuild().workloads().size(), "everything else is still there");
+    }
+
+    @Test
+    void resyncsOfUnchangedObjectsChangeNothing() throws Exception {
+        cluster = new MockCluster(false);
+        BookinfoCluster.load(cluster.client);
+        BookinfoCluster.applySamples(cluster.client, List.of("destination-rule-all.yaml"));
+        startPilot(true, Duration.ofMillis(100));
+        eventually(WAIT, "informers synced", state::synced);
+        eventually(WAIT, "rules watched", () -> store.all().size() == 4);
+        changes.clear();
+        long revision = store.revision();
+
+        Thread.sleep(700); // several 100 ms resyncs of every cached object
+
+        assertEquals(List.of(), changes, "a resync is not a change: no push");
+        assertEquals(revision, store.revision(), "nor a rule write");
+        BookinfoCluster.setEndpoints(cluster.client, "default", "ratings", List.of(), true);
+        eventually(WAIT, "a real change still arrives", () -> !changes.isEmpty());
+    }
+
+    @Test
+    void theLegacyEndpointsApiGivesTheSameEndpoints() throws Exception {
+        cluster = new MockCluster(false);
+        BookinfoCluster.load(cluster.client);
+        List<Pod> reviews = cluster.client.pods().inNamespace("default").withLabel("app", "reviews").list().getItems();
+        cluster.client.endpoints().resource(new io.fabric8.kubernetes.api.model.EndpointsBuilder()
+                .withNewMetadata().withName("reviews").withNamespace("default").endMetadata()
+                .addNewSubset()
+                .withAddresses(reviews.stream().filter(p -> !p.getMetadata().getLabels().get("version").equals("v3"))
+                        .map(p -> new io.fabric8.kubernetes.api.model.EndpointAddressBuilder().withIp(p.getStatus().getPodIP())
+                                .withNewTargetRef().withKind("Pod").withName(p.getMetadata().getName()).endTargetRef().build())
+                        .toList())
+                .addNewNotReadyAddress().withIp("10.0.0.33").withNewTargetRef().withKind("Pod")
+                .withName(BookinfoMesh.PROXIES.get("reviews-v3").podName()).endTargetRef().endNotReadyAddress()
+                .addNewPort().withName("http").withPort(9080).withProtocol("TCP").endPort()
+                .endSubset().build()).create();
+        startPilot(false);
+        eventually(WAIT, "informers synced", state::synced);
+        eventually(WAIT, "reviews v1 and v2 from Endpoints", () -> endpoints("outbound|9080||" + REVIEWS).size() == 2);
+        assertEquals(List.of("10.0.0.31:9080", "10.0.0.32:9080"), endpoints("outbound|9080||" + REVIEWS),
+                "the not-ready v3 address is not an endpoint");
+        assertEquals(List.of(), endpoints("outbound|9080||ratings.default.svc.cluster.local"),
+                "the EndpointSlices are not read in this mode");
     }
 
     @Test
