@@ -3,6 +3,7 @@ package io.qmesh.pilot.rules;
 import io.qmesh.pilot.model.SidecarScope;
 import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.RateLimitPolicy;
@@ -45,6 +46,8 @@ public final class RuleValidator {
             RateLimitPolicyValidator.validate(f, rl.spec());
         } else if (config instanceof Sidecar sc) {
             sidecar(f, sc.spec());
+        } else if (config instanceof FallbackPolicy fp) {
+            FallbackPolicyValidator.validate(f, fp.spec());
         }
         return new ValidationResult(f.errors, f.warnings);
     }

@@ -106,7 +106,8 @@ public final class ListenerTranslator {
                         .setAddress(Protos.address(proxy.listenerAddress(), port))
                         .setTrafficDirection(TrafficDirection.OUTBOUND)
                         .addFilterChains(FilterChain.newBuilder()
-                                .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null)))
+                                .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null,
+                                        FallbackPlan.of(snapshot).hasResponseFallback())))
                         .build()));
         return out;
     }
@@ -142,11 +143,12 @@ public final class ListenerTranslator {
             }
         }
         List<Listener> out = new ArrayList<>();
+        boolean customResponse = FallbackPlan.of(snapshot).hasResponseFallback();
         byPort.forEach((port, services) -> {
             Filter filter;
             String name = "0.0.0.0_" + port;
             if (http.get(port)) {
-                filter = hcm("outbound_" + name, Integer.toString(port), null);
+                filter = hcm("outbound_" + name, Integer.toString(port), null, customResponse);
             } else if (services.size() == 1) {
                 String cluster = ClusterNames.outbound(port, "", services.get(0).hostname());
                 filter = tcpProxy(cluster, cluster);
@@ -216,7 +218,7 @@ public final class ListenerTranslator {
         if (rateLimits == null) {
             return hcm("inbound_0.0.0.0_" + p.port(), null, inboundRoutes(p));
         }
-        return hcm("inbound_0.0.0.0_" + p.port(), null, RateLimitTranslator.apply(inboundRoutes(p), rateLimits),
+        return hcm("inbound_0.0.0.0_" + p.port(), null, RateLimitTranslator.apply(inboundRoutes(p), rateLimits), false,
                 RateLimitTranslator.filter());
     }
 
@@ -238,11 +240,20 @@ public final class ListenerTranslator {
 
     /** An HTTP connection manager with either an RDS name or an inline route configuration. */
     static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline) {
-        return hcm(statPrefix, rdsName, inline, null);
+        return hcm(statPrefix, rdsName, inline, false, null);
     }
 
-    /** The same, with {@code beforeRouter} (if not null) as the last filter before the router. */
-    static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline, HttpFilter beforeRouter) {
+    /**
+     * @param customResponse whether to run {@code envoy.filters.http.custom_response} (before the router, so it
+     *                       sees the router's responses): response FallbackPolicies configure it per route
+     */
+    static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline, boolean customResponse) {
+        return hcm(statPrefix, rdsName, inline, customResponse, null);
+    }
+
+    /** The same, with {@code rateLimit} (if not null) after the fault filter: a RateLimitPolicy's local rate limit. */
+    static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline, boolean customResponse,
+                      HttpFilter rateLimit) {
         HttpConnectionManager.Builder h = HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 // WebSocket allowed on every HTTP listener, as Istio's connection managers do.
@@ -250,8 +261,14 @@ public final class ListenerTranslator {
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(HttpRouteBuilder.FAULT_FILTER)
                         .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())));
-        if (beforeRouter != null) {
-            h.addHttpFilters(beforeRouter);
+        if (rateLimit != null) {
+            h.addHttpFilters(rateLimit);
+        }
+        if (customResponse) {
+            h.addHttpFilters(HttpFilter.newBuilder()
+                    .setName(FallbackRoutes.CUSTOM_RESPONSE)
+                    .setTypedConfig(Protos.any(io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse
+                            .getDefaultInstance())));
         }
         h.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.router")

@@ -28,6 +28,12 @@ class InvalidDocumentsTest {
         return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n" + spec;
     }
 
+    private static String fb(String spec) {
+        return "apiVersion: policy.qmesh.io/v1alpha1\nkind: FallbackPolicy\nmetadata:\n  name: reviews-fallback\nspec:\n" + spec;
+    }
+
+    private static final String TARGET = "  targetRef: {group: \"\", kind: Service, name: reviews}\n";
+
     private static final String ROUTE = "    route:\n    - destination:\n        host: reviews\n";
 
     static Stream<Arguments> cases() {
@@ -348,7 +354,81 @@ class InvalidDocumentsTest {
                         kind: ServiceEntry
                         metadata: {name: x}
                         spec: {}
-                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar, RateLimitPolicy)"),
+                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar, FallbackPolicy, RateLimitPolicy)"),
+                Arguments.of("fallback without targetRef", fb("""
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef: missing (expected: {group: \"\", kind: Service, name: <service>})"),
+                Arguments.of("fallback target kind", fb("""
+                          targetRef: {group: "", kind: Deployment, name: reviews}
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef.kind: \"Deployment\" (expected: Service)"),
+                Arguments.of("fallback target group", fb("""
+                          targetRef: {group: apps, kind: Service, name: reviews}
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef.group: \"apps\" (expected: \"\", the core API group of Service)"),
+                Arguments.of("fallback target port", fb("""
+                          targetRef: {group: "", kind: Service, name: reviews, port: 70000}
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef.port: 70000 (expected: 1..65535)"),
+                Arguments.of("fallback both kinds", fb(TARGET + """
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                            response: {status: 200}
+                        """), "spec.fallback: both destination and response (expected: exactly one of them)"),
+                Arguments.of("fallback missing", fb(TARGET), "spec.fallback: missing (expected: an object with destination or response)"),
+                Arguments.of("fallback bad subset", fb(TARGET + """
+                          fallback:
+                            destination: {host: reviews, subset: V1}
+                        """), "spec.fallback.destination.subset: \"V1\" (expected: a lowercase RFC 1123 label: a-z, 0-9 and '-', at most 63 characters)"),
+                Arguments.of("fallback response status", fb(TARGET + """
+                          fallback:
+                            response: {status: 99, body: degraded}
+                        """), "spec.fallback.response.status: 99 (expected: 200..599)"),
+                Arguments.of("fallback response header", fb(TARGET + """
+                          fallback:
+                            response:
+                              status: 200
+                              headers: {"bad header": x}
+                        """), "spec.fallback.response.headers.bad header: \"bad header\" (expected: an HTTP header name)"),
+                Arguments.of("fallback unknown condition", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Flaky]
+                          fallback:
+                            response: {status: 200}
+                        """), "spec.conditions[1]: \"Flaky\" (expected: one of NoHealthyUpstream, ConnectFailure, Overflow, ServerError, Timeout)"),
+                Arguments.of("fallback overflow to destination", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Overflow]
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.conditions[1]: \"Overflow\" (expected: only with a response fallback; Envoy never retries a request its circuit breaker refused, so it cannot reach a fallback destination)"),
+                Arguments.of("fallback timeout without timeout", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Timeout]
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.conditions[1]: \"Timeout\" (expected: spec.timeout set to how long the target may take before the fallback)"),
+                Arguments.of("fallback destination without NoHealthyUpstream", fb(TARGET + """
+                          conditions: [ServerError]
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.conditions: [ServerError] (expected: NoHealthyUpstream among them for a destination fallback: its aggregate cluster always moves load to the fallback as the target's endpoints fail)"),
+                Arguments.of("fallback timeout with response", fb(TARGET + """
+                          timeout: 1s
+                          fallback:
+                            response: {status: 200}
+                        """), "spec.timeout: \"1s\" (expected: unset for a response fallback, which serves the route's own timeout; set it only with a destination fallback)"),
+                Arguments.of("fallback unknown field", fb(TARGET + """
+                          fallback:
+                            destination: {host: reviews, version: v1}
+                        """), "spec.fallback.destination.version: unknown field (expected one of: host, port, subset)"),
+                Arguments.of("fallback wrong apiVersion", """
+                        apiVersion: networking.istio.io/v1
+                        kind: FallbackPolicy
+                        metadata: {name: x}
+                        spec: {}
+                        """, "apiVersion: \"networking.istio.io/v1\" (expected: policy.qmesh.io/v1alpha1)"),
                 Arguments.of("unknown apiVersion", """
                         apiVersion: networking.istio.io/v2
                         kind: VirtualService
@@ -366,7 +446,7 @@ class InvalidDocumentsTest {
         return "apiVersion: policy.qmesh.io/v1alpha1\nkind: RateLimitPolicy\nmetadata:\n  name: productpage\nspec:\n" + spec;
     }
 
-    private static final String TARGET = "  targetRef: {group: \"\", kind: Service, name: productpage}\n";
+    private static final String RL_TARGET = "  targetRef: {group: \"\", kind: Service, name: productpage}\n";
 
     static Stream<Arguments> rateLimitPolicyCases() {
         return Stream.of(
@@ -393,59 +473,59 @@ class InvalidDocumentsTest {
                           targetRef: {kind: Service, name: productpage, port: 70000}
                           limit: {requests: 10, unit: MINUTE}
                         """), "spec.targetRef.port: 70000 (expected: 1..65535)"),
-                Arguments.of("rate limit without limit", rl(TARGET), "spec.limit: missing (expected: a limit, at least one descriptor, or both)"),
-                Arguments.of("rate limit zero requests", rl(TARGET + """
+                Arguments.of("rate limit without limit", rl(RL_TARGET), "spec.limit: missing (expected: a limit, at least one descriptor, or both)"),
+                Arguments.of("rate limit zero requests", rl(RL_TARGET + """
                           limit: {requests: 0, unit: MINUTE}
                         """), "spec.limit.requests: 0 (expected: 1..4294967295)"),
-                Arguments.of("rate limit unit", rl(TARGET + """
+                Arguments.of("rate limit unit", rl(RL_TARGET + """
                           limit: {requests: 10, unit: DAY}
                         """), "spec.limit.unit: \"DAY\" (expected: SECOND, MINUTE or HOUR)"),
-                Arguments.of("rate limit without unit", rl(TARGET + """
+                Arguments.of("rate limit without unit", rl(RL_TARGET + """
                           limit: {requests: 10}
                         """), "spec.limit.unit: missing (expected: SECOND, MINUTE or HOUR)"),
-                Arguments.of("rate limit burst", rl(TARGET + """
+                Arguments.of("rate limit burst", rl(RL_TARGET + """
                           limit: {requests: 10, unit: SECOND, burst: 4294967296}
                         """), "spec.limit.burst: 4294967296 (expected: 1..4294967295)"),
-                Arguments.of("rate limit unknown field", rl(TARGET + """
+                Arguments.of("rate limit unknown field", rl(RL_TARGET + """
                           limit: {requests: 10, unit: SECOND, rps: 5}
                         """), "spec.limit.rps: unknown field (expected one of: burst, requests, unit)"),
-                Arguments.of("rate limit descriptor without headers", rl(TARGET + """
+                Arguments.of("rate limit descriptor without headers", rl(RL_TARGET + """
                           descriptors:
                           - limit: {requests: 10, unit: MINUTE}
                         """), "spec.descriptors[0].headers: missing (expected: at least one header {name, optional value})"),
-                Arguments.of("rate limit descriptor without limit", rl(TARGET + """
+                Arguments.of("rate limit descriptor without limit", rl(RL_TARGET + """
                           descriptors:
                           - headers: [{name: end-user}]
                         """), "spec.descriptors[0].limit: missing (expected: {requests, unit})"),
-                Arguments.of("rate limit descriptor header twice", rl(TARGET + """
+                Arguments.of("rate limit descriptor header twice", rl(RL_TARGET + """
                           descriptors:
                           - headers: [{name: end-user}, {name: End-User, value: jason}]
                             limit: {requests: 10, unit: MINUTE}
                         """), "spec.descriptors[0].headers[1].name: \"End-User\" (expected: each header once, also used by spec.descriptors[0].headers[0])"),
-                Arguments.of("rate limit descriptor header name", rl(TARGET + """
+                Arguments.of("rate limit descriptor header name", rl(RL_TARGET + """
                           descriptors:
                           - headers: [{name: "end user"}]
                             limit: {requests: 10, unit: MINUTE}
                         """), "spec.descriptors[0].headers[0].name: \"end user\" (expected: an HTTP header name)"),
-                Arguments.of("rate limit duplicate descriptor", rl(TARGET + """
+                Arguments.of("rate limit duplicate descriptor", rl(RL_TARGET + """
                           descriptors:
                           - headers: [{name: end-user, value: jason}]
                             limit: {requests: 10, unit: MINUTE}
                           - headers: [{name: end-user, value: jason}]
                             limit: {requests: 5, unit: MINUTE}
                         """), "spec.descriptors[1].headers: the same headers and values as an earlier descriptor (expected: each descriptor once)"),
-                Arguments.of("rate limit descriptor unit shorter than the limit", rl(TARGET + """
+                Arguments.of("rate limit descriptor unit shorter than the limit", rl(RL_TARGET + """
                           limit: {requests: 100, unit: MINUTE}
                           descriptors:
                           - headers: [{name: end-user}]
                             limit: {requests: 1, unit: SECOND}
                         """), "spec.descriptors[0].limit.unit: \"SECOND\" (expected: spec.limit.unit or longer: Envoy needs a "
                         + "descriptor's fill interval to be a multiple of the default bucket's)"),
-                Arguments.of("rate limit response header value", rl(TARGET + """
+                Arguments.of("rate limit response header value", rl(RL_TARGET + """
                           limit: {requests: 10, unit: MINUTE}
                           responseHeaders: [{name: retry-after}]
                         """), "spec.responseHeaders[0].value: missing (expected: a header value)"),
-                Arguments.of("rate limit too many response headers", rl(TARGET + """
+                Arguments.of("rate limit too many response headers", rl(RL_TARGET + """
                           limit: {requests: 10, unit: MINUTE}
                           responseHeaders: [{name: a, value: "1"}, {name: b, value: "1"}, {name: c, value: "1"},
                             {name: d, value: "1"}, {name: e, value: "1"}, {name: f, value: "1"}, {name: g, value: "1"},

@@ -24,6 +24,7 @@ public final class HttpFilterRegistry {
         registry.register(new FaultFilterFactory());
         registry.register(new LocalRateLimitFilterFactory(stats, ticker));
         registry.register(new RouterFilterFactory());
+        registry.register(new CustomResponseFilterFactory());
         return registry;
     }
 

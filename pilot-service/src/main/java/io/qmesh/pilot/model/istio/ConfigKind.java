@@ -14,6 +14,7 @@ public enum ConfigKind {
     DESTINATION_RULE("networking.istio.io", "DestinationRule", "destinationrules", List.of("v1", "v1beta1", "v1alpha3")),
     GATEWAY("networking.istio.io", "Gateway", "gateways", List.of("v1", "v1beta1", "v1alpha3")),
     SIDECAR("networking.istio.io", "Sidecar", "sidecars", List.of("v1", "v1beta1", "v1alpha3")),
+    FALLBACK_POLICY("policy.qmesh.io", "FallbackPolicy", "fallbackpolicies", List.of("v1alpha1")),
     RATE_LIMIT_POLICY("policy.qmesh.io", "RateLimitPolicy", "ratelimitpolicies", List.of("v1alpha1"));
 
     private final String group;

@@ -1,7 +1,8 @@
 package io.qmesh.pilot.model.istio;
 
 /** A stored rule object: its kind, metadata and a kind-specific spec. */
-public sealed interface IstioConfig permits VirtualService, DestinationRule, Gateway, Sidecar, RateLimitPolicy {
+public sealed interface IstioConfig permits VirtualService, DestinationRule, Gateway, Sidecar, FallbackPolicy,
+        RateLimitPolicy {
     ConfigKind kind();
 
     ConfigMeta metadata();
