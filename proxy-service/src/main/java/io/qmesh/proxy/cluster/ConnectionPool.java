@@ -102,7 +102,7 @@ public final class ConnectionPool {
                                     boolean http2, Runnable onNewConnection) {
         assert loop.inEventLoop();
         if (http2) {
-            return openStream(address, connectTimeoutMillis, onNewConnection);
+            return openStream(address, cluster == null ? null : cluster.sourceAddress(), connectTimeoutMillis, onNewConnection);
         }
         Host host = hosts.computeIfAbsent(address, a -> new Host());
         Channel ch = pollIdle(host);
@@ -140,7 +140,8 @@ public final class ConnectionPool {
     private void open(Host host, Waiter waiter) {
         host.connections++;
         waiter.onNewConnection().run();
-        ChannelFuture future = connect(waiter.address(), waiter.connectTimeoutMillis(), pipelines.http1());
+        ChannelFuture future = connect(waiter.address(), waiter.cluster() == null ? null : waiter.cluster().sourceAddress(),
+                waiter.connectTimeoutMillis(), pipelines.http1());
         Channel ch = future.channel();
         ch.attr(OWNER).set(waiter.cluster());
         ch.attr(REQUESTS).set(new int[1]);
@@ -205,7 +206,8 @@ public final class ConnectionPool {
         }
     }
 
-    private Future<Channel> openStream(InetSocketAddress address, long connectTimeoutMillis, Runnable onNewConnection) {
+    private Future<Channel> openStream(InetSocketAddress address, InetSocketAddress source, long connectTimeoutMillis,
+                                       Runnable onNewConnection) {
         List<ChannelFuture> connections = multiplexed.computeIfAbsent(address, a -> new ArrayList<>(1));
         ChannelFuture usable = null;
         for (ChannelFuture f : connections) {
@@ -216,7 +218,7 @@ public final class ConnectionPool {
         }
         if (usable == null) {
             onNewConnection.run();
-            usable = connect(address, connectTimeoutMillis, pipelines.http2Connection());
+            usable = connect(address, source, connectTimeoutMillis, pipelines.http2Connection());
             ChannelFuture connecting = usable;
             connections.add(connecting);
             connecting.channel().closeFuture().addListener(x -> connections.remove(connecting));
@@ -252,7 +254,12 @@ public final class ConnectionPool {
                 && codec.connection().local().canOpenStream();
     }
 
-    private ChannelFuture connect(InetSocketAddress address, long connectTimeoutMillis,
+    /**
+     * Connects from {@code source} when the cluster binds one (upstream_bind_config), else from the kernel's
+     * choice. Known limit: pooling is per destination only, so an outbound call a workload makes to its own pod
+     * address may reuse its inbound cluster's idle connection (bound to 127.0.0.6) and skip the inbound listener.
+     */
+    private ChannelFuture connect(InetSocketAddress address, InetSocketAddress source, long connectTimeoutMillis,
                                   Supplier<ChannelHandler[]> pipeline) {
         return new Bootstrap()
                 .group(loop)
@@ -265,7 +272,7 @@ public final class ConnectionPool {
                         ch.pipeline().addLast(pipeline.get());
                     }
                 })
-                .connect(address);
+                .connect(address, source);
     }
 
     /**

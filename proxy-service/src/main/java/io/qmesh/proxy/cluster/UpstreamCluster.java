@@ -1,5 +1,7 @@
 package io.qmesh.proxy.cluster;
 
+import java.net.InetSocketAddress;
+
 import io.qmesh.proxy.lb.LoadBalancer;
 import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.resilience.ClusterResilience;
@@ -18,6 +20,9 @@ import io.qmesh.proxy.resilience.OutlierDetector;
  * @param thresholds               circuit_breakers (DEFAULT priority) of this generation
  * @param outlier                  outlier_detection of this generation, or null
  * @param resilience               the cluster's breaker and outlier detector, shared across generations
+ * @param sourceAddress            upstream_bind_config.source_address: the local address connections bind
+ *                                 before connecting (Istio's 127.0.0.6 for inbound clusters, so the capture
+ *                                 rules let the proxy reach its own workload), or null for the kernel's choice
  */
 public record UpstreamCluster(
         String name,
@@ -31,7 +36,8 @@ public record UpstreamCluster(
         long idleTimeoutMillis,
         CircuitBreaker.Thresholds thresholds,
         OutlierDetector.Config outlier,
-        ClusterResilience resilience) {
+        ClusterResilience resilience,
+        InetSocketAddress sourceAddress) {
 
     public CircuitBreaker circuitBreaker() {
         return resilience.circuitBreaker();
