@@ -306,7 +306,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             h.set("x-forwarded-proto", "http");
         }
         if (!h.contains("x-request-id")) {
-            h.set("x-request-id", UUID.randomUUID().toString());
+            h.set("x-request-id", requestId());
             ex.request.headers().set("x-request-id", h.get("x-request-id"));
         }
         ex.table.requestHeaders().applyTo(h);
@@ -315,6 +315,17 @@ final class UpstreamRequest implements UpstreamResponseListener {
         ex.target.requestHeaders().applyTo(h);
         headerTemplate = h;
         upstreamUri = rewritePath(ex.view.pathAndQuery());
+    }
+
+    /**
+     * A random (version 4) UUID for x-request-id, from the event loop's ThreadLocalRandom: unique
+     * enough for tracing, as Envoy's; UUID.randomUUID() would take SecureRandom's lock on every request.
+     */
+    private static String requestId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     private String rewritePath(String pathAndQuery) {
@@ -395,7 +406,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
         discarding = false;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
-        HttpHeaders headers = headerTemplate.copy();
+        // The template is copied only if something may need it again (a retry, a mirror).
+        HttpHeaders headers = policy.numRetries() == 0 && shadows.isEmpty() ? headerTemplate : headerTemplate.copy();
         ex.body.frame(headers, downstreamContentLength);
         // A failed write reaches UpstreamHandler.exceptionCaught (void promises), which ends the attempt.
         ex.body.sendTo(ch, ex.request.method(), upstreamUri, headers);
