@@ -81,7 +81,9 @@ done
 
 cpu_seconds() { local t=0 q; for q in "$1" $(pgrep -P "$1"); do
   t=$(awk -v t="$t" '{print t + ($14 + $15) / 100}' "/proc/$q/stat"); done; echo "$t"; }
-EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_readv
+EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait
+EVENTS=$EVENTS,syscalls:sys_enter_read,syscalls:sys_enter_readv,syscalls:sys_enter_recvfrom
+EVENTS=$EVENTS,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg
 for r in $(seq 1 "$ROUNDS"); do
   for rev in "$@"; do
     c0=$(cpu_seconds "${QPID[$rev]}")
@@ -90,8 +92,8 @@ for r in $(seq 1 "$ROUNDS"); do
     c1=$(cpu_seconds "${QPID[$rev]}")
     n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$rev-$r.txt")
     awk -F, -v n="$n" -v cpu="$(echo "$c1 $c0" | awk '{print $1 - $2}')" '
-      $3 ~ /raw_syscalls/ {all=$1} $3 ~ /epoll_ctl/ {ctl=$1} $3 ~ /epoll_wait/ {wait=$1}
-      $3 ~ /enter_read$/ || $3 ~ /enter_readv/ {rd+=$1} $3 ~ /enter_write$/ || $3 ~ /enter_writev/ {wr+=$1}
+      $3 ~ /raw_syscalls/ {all=$1} $3 ~ /epoll_ctl/ {ctl=$1} $3 ~ /epoll_(p)?wait/ {wait+=$1}
+      $3 ~ /enter_(read|readv|recvfrom)$/ {rd+=$1} $3 ~ /enter_(write|writev|sendto|sendmsg)$/ {wr+=$1}
       END {printf "%d %.1f %.2f %.2f %.2f %.2f %.2f\n", n, cpu*1e6/n, all/n, ctl/n, wait/n, rd/n, wr/n}' \
       "$WORK/perf-$rev-$r.csv" >> "$WORK/res-$rev"
   done
@@ -100,7 +102,7 @@ done
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "Command: \`bench/proxy-syscalls.sh $*\` (DUR=$DUR, ROUNDS=$ROUNDS, WARMUP=$WARMUP), $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (shared machine). $(tr '\n' ';' < "$WORK/warmup.txt")"
 echo
-echo "| build | req/s | proxy CPU us/req | syscalls/req | epoll_ctl/req | epoll_wait/req | read+readv/req | write+writev/req |"
+echo "| build | req/s | proxy CPU us/req | syscalls/req | epoll_ctl/req | epoll_(p)wait/req | reads/req | writes/req |"
 echo "|---|---|---|---|---|---|---|---|"
 for rev in "$@"; do
   f="$WORK/res-$rev"
