@@ -1,9 +1,7 @@
 package io.qmesh.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -11,7 +9,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -245,16 +242,14 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     /** Shadows the request to a mirror cluster (Envoy suffixes the host with -shadow). */
     private void mirror(UpstreamCluster shadowCluster) {
-        {
-            HttpHeaders h = headerTemplate.copy();
-            String host = h.get(HttpHeaderNames.HOST);
-            int colon = host.lastIndexOf(':');
-            h.set(HttpHeaderNames.HOST, colon > 0 && !host.endsWith("]")
-                    ? host.substring(0, colon) + "-shadow" + host.substring(colon) : host + "-shadow");
-            ex.body.frame(h, downstreamContentLength);
-            ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
-                    ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
-        }
+        HttpHeaders h = headerTemplate.copy();
+        String host = h.get(HttpHeaderNames.HOST);
+        int colon = host.lastIndexOf(':');
+        h.set(HttpHeaderNames.HOST, colon > 0 && !host.endsWith("]")
+                ? host.substring(0, colon) + "-shadow" + host.substring(colon) : host + "-shadow");
+        ex.body.frame(h, downstreamContentLength);
+        ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
+                ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
     }
 
     private Long computeHash() {
