@@ -82,7 +82,7 @@ class CaBundleRegistrationTest {
     /** The shipped manifest (two webhooks, as Istio installs them), which carries no caBundle. */
     static MutatingWebhookConfiguration webhookConfiguration() throws IOException {
         MutatingWebhookConfiguration config = PodCodec.YAML.readValue(
-                Path.of("kubernetes/mutating-webhook-configuration.yaml").toFile(), MutatingWebhookConfiguration.class);
+                Path.of("../deploy/06-webhook-injector.yaml").toFile(), MutatingWebhookConfiguration.class);
         assertEquals(NAME, config.getMetadata().getName());
         return config;
     }

@@ -22,13 +22,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Istio's two-step selection, end to end: the API server calls the webhook only when the
- * selectors of the shipped {@code kubernetes/mutating-webhook-configuration.yaml} match the
+ * selectors of the shipped {@code deploy/06-webhook-injector.yaml} match the
  * namespace and pod labels (evaluated here as the API server does), then the injector's
  * server-side re-check decides. A pod gets a sidecar only if both say yes.
  */
 class WebhookSelectionTest {
 
-    static final Path MANIFEST = Path.of("kubernetes/mutating-webhook-configuration.yaml");
+    static final Path MANIFEST = Path.of("../deploy/06-webhook-injector.yaml");
 
     @ParameterizedTest(name = "namespace [{0}] pod labels [{1}] annotations [{2}] -> called {3}, injected {4}")
     @CsvSource(delimiter = '|', value = {

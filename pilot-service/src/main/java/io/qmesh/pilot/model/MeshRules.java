@@ -3,6 +3,7 @@ package io.qmesh.pilot.model;
 import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.ArrayList;
@@ -17,19 +18,21 @@ import java.util.Optional;
  * order by name because our store's creation times are not stable across restores.
  */
 public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
-                        List<Gateway> gateways) {
-    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of());
+                        List<Gateway> gateways, List<Sidecar> sidecars) {
+    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of());
 
     public MeshRules {
         virtualServices = sorted(virtualServices);
         destinationRules = sorted(destinationRules);
         gateways = sorted(gateways);
+        sidecars = sorted(sidecars);
     }
 
     public static MeshRules of(Collection<? extends IstioConfig> configs) {
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
         List<Gateway> gw = new ArrayList<>();
+        List<Sidecar> sc = new ArrayList<>();
         for (IstioConfig c : configs) {
             if (c instanceof VirtualService v) {
                 vs.add(v);
@@ -37,15 +40,18 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
                 dr.add(d);
             } else if (c instanceof Gateway g) {
                 gw.add(g);
+            } else if (c instanceof Sidecar s) {
+                sc.add(s);
             }
         }
-        return new MeshRules(vs, dr, gw);
+        return new MeshRules(vs, dr, gw, sc);
     }
 
     public List<IstioConfig> all() {
         List<IstioConfig> out = new ArrayList<>(virtualServices);
         out.addAll(destinationRules);
         out.addAll(gateways);
+        out.addAll(sidecars);
         return out;
     }
 

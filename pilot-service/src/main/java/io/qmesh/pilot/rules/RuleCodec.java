@@ -20,6 +20,7 @@ import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.io.IOException;
@@ -127,6 +128,7 @@ public final class RuleCodec {
                 case VIRTUAL_SERVICE -> new VirtualService(metadata, READER.treeToValue(doc.get("spec"), VirtualService.Spec.class));
                 case DESTINATION_RULE -> new DestinationRule(metadata, READER.treeToValue(doc.get("spec"), DestinationRule.Spec.class));
                 case GATEWAY -> new Gateway(metadata, READER.treeToValue(doc.get("spec"), Gateway.Spec.class));
+                case SIDECAR -> new Sidecar(metadata, READER.treeToValue(doc.get("spec"), Sidecar.Spec.class));
             };
             return new ParsedDocument(index, kindText, namespace, name, config, List.of());
         } catch (JsonMappingException e) {

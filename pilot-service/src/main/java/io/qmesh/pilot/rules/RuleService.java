@@ -31,11 +31,43 @@ public final class RuleService {
     private final RuleStore store;
     private final Supplier<MeshSnapshot> registry;
     private final Supplier<Collection<ProxyNode>> proxies;
+    private final String readOnly;
 
     public RuleService(RuleStore store, Supplier<MeshSnapshot> registry, Supplier<Collection<ProxyNode>> proxies) {
+        this(store, registry, proxies, null);
+    }
+
+    /**
+     * {@code readOnlyReason} non-null makes every write fail with 405 and that message: on Kubernetes
+     * the store mirrors the API server, which is where rules are written.
+     */
+    public RuleService(RuleStore store, Supplier<MeshSnapshot> registry, Supplier<Collection<ProxyNode>> proxies,
+                       String readOnlyReason) {
         this.store = store;
         this.registry = registry;
         this.proxies = proxies;
+        this.readOnly = readOnlyReason;
+    }
+
+    /**
+     * The validating webhook's check of one object: the same reading and validation as a write, and the
+     * analyzer's warnings against the rule set as it would be; nothing is written.
+     */
+    public CheckedDocument review(JsonNode object, String namespace) {
+        CheckedDocument checked = CheckedDocument.read(object, namespace);
+        if (!checked.ok()) {
+            return checked;
+        }
+        List<FieldError> warnings = new ArrayList<>(checked.warnings());
+        List<IstioConfig> after = store.preview(List.of(RuleStore.Write.of(RuleStore.Op.APPLY, checked.config())));
+        warnings.addAll(RuleAnalyzer.analyze(checked.config(), after, registry.get(), proxies.get()));
+        return new CheckedDocument(checked.parsed(), checked.errors(), warnings);
+    }
+
+    private void ensureWritable() {
+        if (readOnly != null) {
+            throw new RuleException(405, "MethodNotAllowed", readOnly, List.of());
+        }
     }
 
     public RuleStore store() {
@@ -44,6 +76,7 @@ public final class RuleService {
 
     /** {@code POST /apply}: every document of the body, created or updated; one invalid document rejects all. */
     public Result apply(String body, String defaultNamespace) {
+        ensureWritable();
         List<JsonNode> docs = RuleCodec.documents(body);
         if (docs.isEmpty()) {
             throw new RuleException(400, "BadRequest", "body holds no document", List.of());
@@ -57,17 +90,20 @@ public final class RuleService {
 
     /** POST to a collection: exactly one object of {@code kind} in {@code namespace}. */
     public IstioConfig create(ConfigKind kind, String namespace, String body) {
+        ensureWritable();
         ParsedDocument doc = single(kind, namespace, null, body);
         return only(write(List.of(doc), RuleStore.Op.CREATE), doc);
     }
 
     /** PUT to an object: replaces it; the body's name must be the URL's. */
     public IstioConfig replace(ConfigKind kind, String namespace, String name, String body) {
+        ensureWritable();
         ParsedDocument doc = single(kind, namespace, name, body);
         return only(write(List.of(doc), RuleStore.Op.REPLACE), doc);
     }
 
     public IstioConfig delete(ConfigKey key) {
+        ensureWritable();
         return store.write(List.of(RuleStore.Write.delete(key))).get(0).config();
     }
 
@@ -115,12 +151,10 @@ public final class RuleService {
         boolean ok = true;
         List<RuleStore.Write> writes = new ArrayList<>();
         for (ParsedDocument d : parsed) {
-            List<FieldError> e = new ArrayList<>(d.errors());
-            List<FieldError> w = new ArrayList<>();
+            CheckedDocument checked = CheckedDocument.of(d);
+            List<FieldError> e = new ArrayList<>(checked.errors());
+            List<FieldError> w = new ArrayList<>(checked.warnings());
             if (d.ok()) {
-                ValidationResult v = RuleValidator.validate(d.config());
-                e.addAll(v.errors());
-                w.addAll(v.warnings());
                 Integer first = seen.putIfAbsent(d.config().key(), d.index());
                 if (first != null) {
                     e.add(new FieldError("metadata.name", "\"" + d.name() + "\" (expected: each object once per request, also document " + first + ")"));

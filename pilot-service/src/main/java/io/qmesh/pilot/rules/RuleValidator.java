@@ -1,9 +1,11 @@
 package io.qmesh.pilot.rules;
 
+import io.qmesh.pilot.model.SidecarScope;
 import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
+import io.qmesh.pilot.model.istio.Sidecar;
 import io.qmesh.pilot.model.istio.VirtualService;
 
 import java.util.HashMap;
@@ -38,6 +40,8 @@ public final class RuleValidator {
             destinationRule(f, dr.spec());
         } else if (config instanceof Gateway gw) {
             gateway(f, gw.spec());
+        } else if (config instanceof Sidecar sc) {
+            sidecar(f, sc.spec());
         }
         return new ValidationResult(f.errors, f.warnings);
     }
@@ -50,6 +54,38 @@ public final class RuleValidator {
         }
         f.dnsLabel("metadata.namespace", meta.namespace());
         f.labels("metadata.labels", meta.labels());
+    }
+
+    /**
+     * Istio's Sidecar checks on what pilot applies (egress hosts, see {@link SidecarScope}); fields pilot
+     * accepts but does not apply are warnings, so an Istio file still applies and says what it lacks.
+     */
+    private static void sidecar(Findings f, Sidecar.Spec spec) {
+        if (spec.egress().isEmpty()) {
+            f.error("spec.egress", "missing (expected: at least one egress listener with hosts)");
+        }
+        for (int i = 0; i < spec.egress().size(); i++) {
+            Sidecar.EgressListener e = spec.egress().get(i);
+            String at = "spec.egress[" + i + "]";
+            if (e.hosts().isEmpty()) {
+                f.error(at + ".hosts", "missing (expected: at least one <namespace>/<host>)");
+            }
+            for (int j = 0; j < e.hosts().size(); j++) {
+                String problem = SidecarScope.check(e.hosts().get(j));
+                if (problem != null) {
+                    f.error(at + ".hosts[" + j + "]", problem);
+                }
+            }
+            if (e.port() != null || e.bind() != null || e.captureMode() != null) {
+                f.warn(at, "port, bind and captureMode are not applied (pilot scopes by hosts, on every port)");
+            }
+        }
+        if (spec.workloadSelector() != null) {
+            f.warn("spec.workloadSelector", "not supported: this Sidecar is ignored (expected: none, one Sidecar per namespace)");
+        }
+        if (!spec.ingress().isEmpty() || spec.outboundTrafficPolicy() != null || spec.inboundConnectionPool() != null) {
+            f.warn("spec", "ingress, outboundTrafficPolicy and inboundConnectionPool are not applied");
+        }
     }
 
     private static void destinationRule(Findings f, DestinationRule.Spec spec) {

@@ -6,9 +6,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.BindableService;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.qmesh.pilot.adapter.local.LocalAdapter;
 import io.qmesh.pilot.model.MeshSnapshot;
 import io.qmesh.pilot.model.ProxyNode;
+import io.qmesh.pilot.model.ProxyRegistrations;
 import io.qmesh.pilot.model.RegistryChange;
 import io.qmesh.pilot.xds.ConfigCache;
 import io.qmesh.pilot.xds.MeshState;
@@ -44,7 +44,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     private static final Logger LOG = Logger.getLogger(AdsService.class.getName());
 
     private final MeshState state;
-    private final LocalAdapter local;
+    private final ProxyRegistrations registrations;
     private final LongSupplier wallClock;
     private final ConfigCache cache = new ConfigCache();
     private final Map<String, ProxyConnection> connections = new ConcurrentHashMap<>();
@@ -52,9 +52,9 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     private final AtomicLong staleRequests = new AtomicLong();
     private final Map<String, AtomicLong> pushesByType = new ConcurrentHashMap<>();
 
-    public AdsService(MeshState state, LocalAdapter local, LongSupplier wallClock) {
+    public AdsService(MeshState state, ProxyRegistrations registrations, LongSupplier wallClock) {
         this.state = state;
-        this.local = local;
+        this.registrations = registrations;
         this.wallClock = wallClock;
     }
 
@@ -99,6 +99,12 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
             out.onError(Status.INVALID_ARGUMENT.withDescription("node: missing on the first request (expected: node with id and metadata)").asRuntimeException());
             return null;
         }
+        if (!state.ready()) {
+            // As istiod: a proxy is refused (and retries) rather than served a registry not yet listed.
+            out.onError(Status.UNAVAILABLE.withDescription("pilot is not ready: its platform watches have not synced yet")
+                    .asRuntimeException());
+            return null;
+        }
         ProxyNode node;
         try {
             node = ProxyNodes.fromEnvoy(first.getNode());
@@ -110,13 +116,13 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
         ProxyConnection conn = new ProxyConnection(streamId, node, out, cache.generate(snapshot, node), wallClock.getAsLong());
         connections.put(streamId, conn);
         // Registration changes the registry, which schedules a push; done outside any connection lock.
-        local.connected(node);
+        registrations.connected(node);
         return conn;
     }
 
     private void close(ProxyConnection conn) {
         if (conn != null && connections.remove(conn.streamId) != null) {
-            local.disconnected(conn.node.id());
+            registrations.disconnected(conn.node.id());
         }
     }
 

@@ -35,9 +35,8 @@ public final class ConfigCache {
     private long version = -1;
     private Map<String, Message> previous = new HashMap<>();
     private Map<String, Message> pool = new HashMap<>();
-    private List<Cluster> clusters;
-    private List<ClusterLoadAssignment> endpoints;
-    private List<Listener> sidecarListeners;
+    private MeshSnapshot snapshot;
+    private final Map<String, Shared> shared = new HashMap<>();
     private final Map<List<Object>, List<RouteConfiguration>> routes = new HashMap<>();
     private final Map<List<Object>, List<Listener>> gatewayListeners = new HashMap<>();
     private Map<Message, Any> packedNow = new IdentityHashMap<>();
@@ -50,6 +49,11 @@ public final class ConfigCache {
     private record Own(List<Cluster> clusters, List<Listener> listeners) {
     }
 
+    /** What every proxy of one scope (see {@link MeshSnapshot#scopeKey}) shares. */
+    private record Shared(MeshSnapshot view, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
+                          List<Listener> sidecarListeners) {
+    }
+
     /** Everything one proxy is sent, equal to {@code ConfigGenerator.generate(snapshot, proxy)}. */
     public synchronized ProxyResources generate(MeshSnapshot snapshot, ProxyNode proxy) {
         if (snapshot.version() < version) {
@@ -57,20 +61,21 @@ public final class ConfigCache {
             return ConfigGenerator.generate(snapshot, proxy);
         }
         at(snapshot);
+        Shared scope = shared(snapshot.scopeKey(proxy), proxy);
         Own own = own(proxy);
-        List<Cluster> cds = new ArrayList<>(clusters);
+        List<Cluster> cds = new ArrayList<>(scope.clusters());
         cds.addAll(own.clusters());
         cds.sort(Comparator.comparing(Cluster::getName));
         List<Listener> lds;
         if (proxy.type() == ProxyNode.Type.ROUTER) {
             lds = gatewayListeners.computeIfAbsent(List.of(proxy.namespace(), proxy.labels(), proxy.listenerAddress()),
-                    k -> intern("LDS|" + k, ListenerTranslator.gateway(snapshot, proxy), Listener::getName));
+                    k -> intern("LDS|" + k, ListenerTranslator.gateway(scope.view(), proxy), Listener::getName));
         } else {
-            lds = ListenerTranslator.forSidecar(sidecarListeners, own.listeners());
+            lds = ListenerTranslator.forSidecar(scope.sidecarListeners(), own.listeners());
         }
         List<RouteConfiguration> rds = routes.computeIfAbsent(routeKey(proxy),
-                k -> intern("RDS|" + k, RouteTranslator.translate(snapshot, proxy), RouteConfiguration::getName));
-        return ProxyResources.of(snapshot.version(), cds, endpoints, lds, rds);
+                k -> intern("RDS|" + k, RouteTranslator.translate(scope.view(), proxy), RouteConfiguration::getName));
+        return ProxyResources.of(snapshot.version(), cds, scope.endpoints(), lds, rds);
     }
 
     /** The same config with only EDS regenerated, for an endpoint-only change. */
@@ -79,7 +84,43 @@ public final class ConfigCache {
             return previousConfig.withEndpoints(snapshot.version(), EndpointTranslator.translate(snapshot, null));
         }
         at(snapshot);
-        return previousConfig.withEndpoints(snapshot.version(), endpoints);
+        List<ClusterLoadAssignment> all = shared("", null).endpoints();
+        Map<String, ?> previousEndpoints = previousConfig.resources(TypeUrls.ENDPOINT);
+        if (previousEndpoints.size() == all.size()) {
+            return previousConfig.withEndpoints(snapshot.version(), all);
+        }
+        // A scoped sidecar keeps exactly the load assignments of the clusters it has.
+        List<ClusterLoadAssignment> scoped = all.stream().filter(c -> previousEndpoints.containsKey(c.getClusterName())).toList();
+        return previousConfig.withEndpoints(snapshot.version(), scoped);
+    }
+
+    /**
+     * The shared translation for one scope key, made on first use per snapshot: the scope's view of
+     * the snapshot, its outbound clusters, its load assignments (those of the full mesh, filtered to
+     * the scope's clusters, so each is translated once) and its shared sidecar listeners.
+     */
+    private Shared shared(String key, ProxyNode proxy) {
+        Shared s = shared.get(key);
+        if (s != null) {
+            return s;
+        }
+        if (!key.isEmpty()) {
+            Shared mesh = shared("", null);
+            MeshSnapshot view = snapshot.scopedFor(proxy);
+            List<Cluster> clusters = intern("CDS", ClusterTranslator.shared(view), Cluster::getName);
+            java.util.Set<String> names = new java.util.HashSet<>();
+            clusters.forEach(c -> names.add(c.getName()));
+            List<ClusterLoadAssignment> endpoints = mesh.endpoints().stream()
+                    .filter(c -> names.contains(c.getClusterName())).toList();
+            s = new Shared(view, clusters, endpoints, intern("LDS", ListenerTranslator.sidecarShared(view), Listener::getName));
+        } else {
+            s = new Shared(snapshot,
+                    intern("CDS", ClusterTranslator.shared(snapshot), Cluster::getName),
+                    intern("EDS", EndpointTranslator.translate(snapshot, null), ClusterLoadAssignment::getClusterName),
+                    intern("LDS", ListenerTranslator.sidecarShared(snapshot), Listener::getName));
+        }
+        shared.put(key, s);
+        return s;
     }
 
     /**
@@ -158,9 +199,8 @@ public final class ConfigCache {
                 r.match().forEach(m -> sourceLabelKeys.addAll(m.sourceLabels().keySet()));
             }
         }
-        clusters = intern("CDS", ClusterTranslator.shared(snapshot), Cluster::getName);
-        endpoints = intern("EDS", EndpointTranslator.translate(snapshot, null), ClusterLoadAssignment::getClusterName);
-        sidecarListeners = intern("LDS", ListenerTranslator.sidecarShared(snapshot), Listener::getName);
+        this.snapshot = snapshot;
+        shared.clear();
     }
 
     @SuppressWarnings("unchecked")

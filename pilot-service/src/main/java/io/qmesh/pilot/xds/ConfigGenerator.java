@@ -8,7 +8,9 @@ public final class ConfigGenerator {
     private ConfigGenerator() {
     }
 
-    public static ProxyResources generate(MeshSnapshot snapshot, ProxyNode proxy) {
+    /** Translates what {@code proxy} may see: {@link MeshSnapshot#scopedFor} its namespace for a sidecar. */
+    public static ProxyResources generate(MeshSnapshot full, ProxyNode proxy) {
+        MeshSnapshot snapshot = full.scopedFor(proxy);
         return ProxyResources.of(snapshot.version(),
                 ClusterTranslator.translate(snapshot, proxy),
                 EndpointTranslator.translate(snapshot, proxy),

@@ -286,7 +286,7 @@ public final class AdsLoad {
         return Value.newBuilder().setStringValue(s).build();
     }
 
-    private static String destinationRule() {
+    static String destinationRule() {
         return """
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
@@ -300,7 +300,7 @@ public final class AdsLoad {
     }
 
     /** Change c moves the split between v1 and v2 by one percent. */
-    private static String virtualService(int c) {
+    static String virtualService(int c) {
         int w = 10 + c % 80;
         return """
                 apiVersion: networking.istio.io/v1

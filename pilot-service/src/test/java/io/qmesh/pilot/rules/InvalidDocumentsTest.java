@@ -348,7 +348,7 @@ class InvalidDocumentsTest {
                         kind: ServiceEntry
                         metadata: {name: x}
                         spec: {}
-                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway)"),
+                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar)"),
                 Arguments.of("unknown apiVersion", """
                         apiVersion: networking.istio.io/v2
                         kind: VirtualService

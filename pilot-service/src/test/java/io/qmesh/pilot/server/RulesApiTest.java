@@ -79,19 +79,7 @@ class RulesApiTest {
 
     @Test
     void invalidObjectIsRejectedWithTheFieldPath() throws Exception {
-        String bad = """
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: weights}
-                spec:
-                  hosts: [reviews]
-                  http:
-                  - route:
-                    - destination: {host: reviews, subset: v1}
-                      weight: 105
-                    - destination: {host: reviews, subset: v3}
-                      weight: -5
-                """;
+        String bad = BookinfoMesh.resource("/invalid/virtual-service-negative-weight.yaml");
 
         HttpResponse<String> r = send("POST", VS, bad);
 

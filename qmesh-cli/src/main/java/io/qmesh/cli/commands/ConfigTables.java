@@ -141,10 +141,13 @@ final class ConfigTables {
                 byEndpoint.computeIfAbsent(p[1] + "\t" + p[0], k -> new TreeMap<>()).put(p[2], p[3]);
             }
         }
-        Table t = new Table("ENDPOINT", "STATUS", "RQ TOTAL", "RQ ERROR", "CLUSTER");
+        // As istioctl: STATUS is the endpoint's own health (EDS), OUTLIER CHECK whether outlier detection ejected it.
+        Table t = new Table("ENDPOINT", "STATUS", "OUTLIER CHECK", "RQ TOTAL", "RQ ERROR", "CLUSTER");
         byEndpoint.forEach((key, stats) -> {
             String[] k = key.split("\t");
-            t.row(k[0], "healthy".equals(stats.get("health_flags")) ? "HEALTHY" : "UNHEALTHY",
+            String flags = stats.getOrDefault("health_flags", "healthy");
+            t.row(k[0], flags.contains("/failed_eds_health") ? "UNHEALTHY" : "HEALTHY",
+                    flags.contains("/failed_outlier_check") ? "FAILED" : "OK",
                     stats.getOrDefault("rq_total", "0"), stats.getOrDefault("rq_error", "0"), k[1]);
         });
         return t;

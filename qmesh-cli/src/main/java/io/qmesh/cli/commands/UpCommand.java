@@ -46,6 +46,11 @@ public class UpCommand implements Callable<Integer> {
     @Option(names = "--reset", description = "Forget the rules applied in earlier runs")
     boolean reset;
 
+    @Option(names = "--app-env", paramLabel = "WORKLOAD:NAME=VALUE",
+            description = "Extra environment of one bookinfo app, repeatable; e.g. reviews-v2:FAULT_MODE=error makes "
+                    + "that instance answer 500 (for the outlier-detection and fallback demos)")
+    List<String> appEnv = List.of();
+
     @Option(names = "--java-opts", defaultValue = "${env:QMESH_JAVA_OPTS:-" + DEFAULT_JAVA_OPTS + "}",
             description = "JVM options of every process (default: $QMESH_JAVA_OPTS, else ${DEFAULT-VALUE})")
     String javaOpts;
@@ -68,7 +73,7 @@ public class UpCommand implements Callable<Integer> {
         Path home = QmeshHome.resolve();
         Path gatewayRules = home.resolve("deploy/samples/bookinfo-gateway.yaml");
         List<String> options = Arrays.stream(javaOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-        MeshPlan plan = MeshPlan.bookinfo(home, runDir, subnet, options);
+        MeshPlan plan = MeshPlan.bookinfo(home, runDir, subnet, options, appEnv);
         checkFree(plan.fixedBinds());
         prepare(runDir, plan.logsDir());
 

@@ -50,6 +50,15 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
             new Workload("reviews", "v3", 16, Map.of("SERVICE_VERSION", "v3")));
 
     public static MeshPlan bookinfo(Path home, Path runDir, String subnet, List<String> javaOptions) {
+        return bookinfo(home, runDir, subnet, javaOptions, List.of());
+    }
+
+    /**
+     * The bookinfo mesh with extra app environment ({@code WORKLOAD:NAME=VALUE}, e.g. {@code reviews-v2:FAULT_MODE=error}),
+     * so resilience demos can make one instance misbehave.
+     */
+    public static MeshPlan bookinfo(Path home, Path runDir, String subnet, List<String> javaOptions, List<String> appSettings) {
+        Map<String, Map<String, String>> extraEnv = parseAppEnv(appSettings);
         if (!subnet.matches("127\\.\\d{1,3}\\.\\d{1,3}")) {
             throw new CliException("--subnet: \"" + subnet + "\" (expected: the first three bytes of a loopback /24, e.g. 127.0.0)");
         }
@@ -75,6 +84,7 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
             String podIp = subnet + "." + w.host();
             String appIp = subnet + "." + (w.host() + 100);
             Map<String, String> appEnv = new LinkedHashMap<>(w.env());
+            appEnv.putAll(extraEnv.getOrDefault(w.pod(), Map.of()));
             appEnv.put("QUARKUS_HTTP_HOST", appIp);
             appEnv.put("QUARKUS_HTTP_PORT", Integer.toString(APP_PORT));
             appEnv.put("HOSTNAME", w.pod());
@@ -100,6 +110,23 @@ public record MeshPlan(Path home, Path runDir, String subnet, String pilotHttp, 
                 proxyJar, javaOptions, logs));
         return new MeshPlan(home, runDir, subnet, pilotHttp, pilotXds,
                 "http://" + controlIp + ":" + GATEWAY_PORT, List.copyOf(out));
+    }
+
+    static Map<String, Map<String, String>> parseAppEnv(List<String> settings) {
+        List<String> pods = BOOKINFO.stream().map(Workload::pod).toList();
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (String setting : settings) {
+            int colon = setting.indexOf(':');
+            int equals = setting.indexOf('=', colon + 1);
+            String pod = colon < 0 ? "" : setting.substring(0, colon);
+            if (!pods.contains(pod) || equals <= colon + 1) {
+                throw new CliException("--app-env: \"" + setting + "\" (expected: WORKLOAD:NAME=VALUE with WORKLOAD one of "
+                        + String.join(", ", pods) + ", e.g. reviews-v2:FAULT_MODE=error)");
+            }
+            out.computeIfAbsent(pod, p -> new LinkedHashMap<>())
+                    .put(setting.substring(colon + 1, equals), setting.substring(equals + 1));
+        }
+        return out;
     }
 
     private static Map<String, String> proxyEnv(String pod, String namespace, String ip, String type, String pilotXds,

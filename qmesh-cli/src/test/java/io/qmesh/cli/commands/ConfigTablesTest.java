@@ -78,11 +78,13 @@ class ConfigTablesTest {
                 outbound|9080||ratings::127.0.0.13:9080::rq_total::7
                 outbound|9080||ratings::127.0.0.13:9080::rq_error::1
                 outbound|9080||details::127.0.0.12:9080::health_flags::/failed_eds_health
+                outbound|9080||reviews::127.0.0.15:9080::health_flags::/failed_outlier_check
                 """;
         assertEquals(List.of(
-                "ENDPOINT | STATUS | RQ TOTAL | RQ ERROR | CLUSTER",
-                "127.0.0.12:9080 | UNHEALTHY | 0 | 0 | outbound|9080||details",
-                "127.0.0.13:9080 | HEALTHY | 7 | 1 | outbound|9080||ratings"),
+                "ENDPOINT | STATUS | OUTLIER CHECK | RQ TOTAL | RQ ERROR | CLUSTER",
+                "127.0.0.12:9080 | UNHEALTHY | OK | 0 | 0 | outbound|9080||details",
+                "127.0.0.13:9080 | HEALTHY | OK | 7 | 1 | outbound|9080||ratings",
+                "127.0.0.15:9080 | HEALTHY | FAILED | 0 | 0 | outbound|9080||reviews"),
                 lines(ConfigTables.endpoints(text)));
     }
 }

@@ -17,13 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Istio's bookinfo traffic-management walkthrough (docs/walkthrough.md), automated against a real
@@ -38,6 +36,7 @@ class MeshWalkthroughIT {
     static final String RATINGS_UNAVAILABLE = "Ratings service is currently unavailable";
     static final ObjectMapper JSON = new ObjectMapper();
 
+    static BookinfoMesh mesh;
     static Path work;
     static Path runDir;
     static Qmesh qmesh;
@@ -49,35 +48,20 @@ class MeshWalkthroughIT {
 
     @BeforeAll
     static void up() throws Exception {
-        work = Path.of("target/qmesh-it").toAbsolutePath();
-        Files.createDirectories(work);
-        runDir = work.resolve("run");
-        qmesh = new Qmesh(runDir);
-        // A random /24 of 127/8: the fixed ports (8080, 9080, 15000, 15001, 15010, 15014) cannot meet another build's.
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        subnet = "127." + r.nextInt(100, 250) + "." + r.nextInt(1, 250);
-        gateway = "http://" + subnet + ".1:8080";
-        upLog = work.resolve("up.log");
-        up = qmesh.start(upLog, "up", "--subnet", subnet, "--reset");
-        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
-        while (!Files.readString(upLog).contains("qmesh is up")) {
-            if (!up.isAlive()) {
-                fail("qmesh up exited with " + up.exitValue() + ":\n" + Files.readString(upLog));
-            }
-            if (System.nanoTime() > deadline) {
-                fail("qmesh up not up in 300 s:\n" + Files.readString(upLog));
-            }
-            Thread.sleep(250);
-        }
+        mesh = BookinfoMesh.start("qmesh-it");
+        work = mesh.work;
+        runDir = mesh.runDir;
+        qmesh = mesh.qmesh;
+        up = mesh.up;
+        subnet = mesh.subnet;
+        gateway = mesh.gateway;
+        upLog = mesh.upLog;
         anonymous = new Browser(gateway);
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (up != null && up.isAlive()) {
-            qmesh.run("down");
-            up.destroyForcibly();
-        }
+        mesh.stop();
     }
 
     static String admin(String host) {
@@ -346,13 +330,7 @@ class MeshWalkthroughIT {
     }
 
     private static void apply(Path... files) throws Exception {
-        List<String> args = new ArrayList<>(List.of("apply"));
-        for (Path f : files) {
-            args.add("-f");
-            args.add(f.toString());
-        }
-        Qmesh.Result r = qmesh.run(args.toArray(String[]::new));
-        assertEquals(0, r.exit(), r.toString());
+        mesh.apply(files);
     }
 
     private static long delta(Map<String, Long> before, Map<String, Long> after, String counter) {

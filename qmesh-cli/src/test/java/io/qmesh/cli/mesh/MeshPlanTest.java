@@ -18,13 +18,17 @@ class MeshPlanTest {
     Path home;
 
     private MeshPlan plan() throws Exception {
+        return plan(List.of());
+    }
+
+    private MeshPlan plan(List<String> appEnv) throws Exception {
         for (String m : List.of("pilot-service", "proxy-service", "bookinfo-demo/productpage", "bookinfo-demo/details",
                 "bookinfo-demo/reviews", "bookinfo-demo/ratings")) {
             Path app = Files.createDirectories(home.resolve(m).resolve("target/quarkus-app/lib"));
             Files.writeString(app.getParent().resolve("quarkus-run.jar"), "jar of " + m);
             Files.writeString(app.resolve("dep.jar"), "dep");
         }
-        return MeshPlan.bookinfo(home, home.resolve("run"), "127.9.8", List.of("-Xmx64m"));
+        return MeshPlan.bookinfo(home, home.resolve("run"), "127.9.8", List.of("-Xmx64m"), appEnv);
     }
 
     private static ProcessSpec named(MeshPlan plan, String name) {
@@ -68,5 +72,23 @@ class MeshPlanTest {
     void aSubnetMustBeThreeBytesOfLoopback() {
         CliException e = assertThrows(CliException.class, () -> MeshPlan.bookinfo(home, home, "10.0.0", List.of()));
         assertEquals("--subnet: \"10.0.0\" (expected: the first three bytes of a loopback /24, e.g. 127.0.0)", e.getMessage());
+    }
+
+    @Test
+    void appEnvReachesOnlyTheNamedWorkloadsApp() throws Exception {
+        MeshPlan plan = plan(List.of("reviews-v2:FAULT_MODE=error", "reviews-v2:X=a=b"));
+        assertEquals("error", named(plan, "reviews-v2-app").env().get("FAULT_MODE"));
+        assertEquals("a=b", named(plan, "reviews-v2-app").env().get("X"));
+        assertEquals(null, named(plan, "reviews-v3-app").env().get("FAULT_MODE"));
+        assertEquals(null, named(plan, "reviews-v2-sidecar").env().get("FAULT_MODE"));
+    }
+
+    @Test
+    void appEnvNamesAKnownWorkloadAndAVariable() {
+        for (String bad : List.of("reviews-v9:FAULT_MODE=error", "FAULT_MODE=error", "reviews-v2:=x", "reviews-v2:FAULT_MODE")) {
+            CliException e = assertThrows(CliException.class, () -> plan(List.of(bad)));
+            assertEquals("--app-env: \"" + bad + "\" (expected: WORKLOAD:NAME=VALUE with WORKLOAD one of productpage-v1, "
+                    + "details-v1, ratings-v1, reviews-v1, reviews-v2, reviews-v3, e.g. reviews-v2:FAULT_MODE=error)", e.getMessage());
+        }
     }
 }

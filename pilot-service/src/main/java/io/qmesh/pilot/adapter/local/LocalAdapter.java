@@ -3,6 +3,7 @@ package io.qmesh.pilot.adapter.local;
 import io.qmesh.pilot.model.Hostnames;
 import io.qmesh.pilot.model.PlatformAdapter;
 import io.qmesh.pilot.model.ProxyNode;
+import io.qmesh.pilot.model.ProxyRegistrations;
 import io.qmesh.pilot.model.RegistryChange;
 import io.qmesh.pilot.model.Service;
 import io.qmesh.pilot.model.ServicePort;
@@ -32,7 +33,7 @@ import java.util.function.LongSupplier;
  * <p>All mutating methods are synchronized: they are rare (a proxy connecting) and each recomputes one
  * small immutable registry that readers take without locking.
  */
-public final class LocalAdapter implements PlatformAdapter {
+public final class LocalAdapter implements PlatformAdapter, ProxyRegistrations {
     public static final String NAME = "local";
 
     private final Duration gracePeriod;
@@ -65,6 +66,7 @@ public final class LocalAdapter implements PlatformAdapter {
     }
 
     /** A stream from {@code node} opened. Proxies without an address or service name are not registered. */
+    @Override
     public void connected(ProxyNode node) {
         if (node.ip().isEmpty() || node.serviceName().isEmpty()) {
             return;
@@ -90,6 +92,7 @@ public final class LocalAdapter implements PlatformAdapter {
     }
 
     /** A stream from {@code proxyId} closed; the workload stays until the grace period has passed. */
+    @Override
     public void disconnected(String proxyId) {
         synchronized (this) {
             Registration old = registrations.get(proxyId);

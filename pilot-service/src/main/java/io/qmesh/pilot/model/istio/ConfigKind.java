@@ -12,7 +12,8 @@ import java.util.Optional;
 public enum ConfigKind {
     VIRTUAL_SERVICE("networking.istio.io", "VirtualService", "virtualservices", List.of("v1", "v1beta1", "v1alpha3")),
     DESTINATION_RULE("networking.istio.io", "DestinationRule", "destinationrules", List.of("v1", "v1beta1", "v1alpha3")),
-    GATEWAY("networking.istio.io", "Gateway", "gateways", List.of("v1", "v1beta1", "v1alpha3"));
+    GATEWAY("networking.istio.io", "Gateway", "gateways", List.of("v1", "v1beta1", "v1alpha3")),
+    SIDECAR("networking.istio.io", "Sidecar", "sidecars", List.of("v1", "v1beta1", "v1alpha3"));
 
     private final String group;
     private final String kind;
