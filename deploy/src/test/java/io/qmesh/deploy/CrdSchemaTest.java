@@ -11,12 +11,15 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,7 +57,7 @@ class CrdSchemaTest {
     static List<Manifests.Document> crds() {
         List<Manifests.Document> crds = Manifests.documents(Manifests.DEPLOY).stream()
                 .filter(d -> d.kind().equals("CustomResourceDefinition")).toList();
-        assertTrue(crds.size() >= 3, "CRDs in deploy/: " + crds.size());
+        assertTrue(crds.size() >= 4, "CRDs in deploy/: " + crds.size());
         return crds;
     }
 
@@ -85,7 +88,7 @@ class CrdSchemaTest {
             assertTrue(problems.isEmpty(), crd + ": not structural: " + problems);
         }
         if (crds().stream().anyMatch(c -> c.name().endsWith(".networking.istio.io"))) {
-            for (String plural : List.of("virtualservices", "destinationrules", "gateways")) {
+            for (String plural : List.of("virtualservices", "destinationrules", "gateways", "sidecars")) {
                 Manifests.Document crd = crds().stream().filter(c -> c.name().equals(plural + ".networking.istio.io"))
                         .findFirst().orElseThrow(() -> new AssertionError("missing CRD " + plural));
                 List<String> names = new ArrayList<>();
@@ -94,6 +97,33 @@ class CrdSchemaTest {
                 assertEquals(List.of("v1*", "v1beta1", "v1alpha3"), names, plural);
             }
         }
+    }
+
+    /**
+     * Every rule kind pilot watches (its {@code ConfigKind} constants, read from the source: this
+     * module does not depend on pilot) has a CRD here serving all the versions pilot accepts, so
+     * pilot's informers never meet a missing CRD on a cluster installed from deploy/.
+     */
+    @Test
+    void everyRuleKindPilotWatchesHasACrdServingItsVersions() throws Exception {
+        String source = Files.readString(Manifests.REPOSITORY.resolve(
+                "pilot-service/src/main/java/io/qmesh/pilot/model/istio/ConfigKind.java"));
+        Matcher kind = Pattern.compile("[A-Z_]+\\(\"([a-z.]+)\", \"([A-Za-z]+)\", \"([a-z]+)\", List\\.of\\(([^)]*)\\)\\)")
+                .matcher(source);
+        int kinds = 0;
+        while (kind.find()) {
+            String name = kind.group(3) + "." + kind.group(1);
+            Manifests.Document crd = crds().stream().filter(c -> c.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new AssertionError("pilot watches " + name + " but deploy/ has no CRD 01-crd-" + name + ".yaml"));
+            assertEquals(kind.group(2), crd.tree().path("spec").path("names").path("kind").asText(), name);
+            List<String> served = new ArrayList<>();
+            crd.tree().path("spec").path("versions").forEach(v -> served.add(v.path("name").asText()));
+            for (String version : kind.group(4).replace("\"", "").split(",\\s*")) {
+                assertTrue(served.contains(version), name + " does not serve " + version + " (serves " + served + ")");
+            }
+            kinds++;
+        }
+        assertTrue(kinds >= 4, "ConfigKind constants found: " + kinds);
     }
 
     @Test
@@ -131,6 +161,14 @@ class CrdSchemaTest {
         assertFalse(vs.validate(replace(good, "{destination: {host: reviews, subst: v2}, weight: 100}")).isEmpty(),
                 "subst is not a field");
         assertFalse(vs.validate(replace(good, "{weight: 100}")).isEmpty(), "destination is required");
+        JsonSchema sidecar = validators.get("Sidecar networking.istio.io/v1");
+        assertEquals(Set.of(), sidecar.validate(Manifests.YAML.readTree("""
+                {apiVersion: networking.istio.io/v1, kind: Sidecar, metadata: {name: default},
+                 spec: {egress: [{hosts: ["./*", "istio-system/*"]}], outboundTrafficPolicy: {mode: REGISTRY_ONLY}}}
+                """)));
+        assertFalse(sidecar.validate(Manifests.YAML.readTree("""
+                {apiVersion: networking.istio.io/v1, kind: Sidecar, metadata: {name: default}, spec: {egress: [{bind: 0.0.0.0}]}}
+                """)).isEmpty(), "egress hosts are required");
         JsonSchema dr = validators.get("DestinationRule networking.istio.io/v1alpha3");
         assertFalse(dr.validate(Manifests.YAML.readTree("""
                 {apiVersion: networking.istio.io/v1alpha3, kind: DestinationRule, metadata: {name: r},

@@ -1,6 +1,7 @@
 package io.qmesh.pilot.model;
 
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.Sidecar;
@@ -18,14 +19,20 @@ import java.util.Optional;
  * order by name because our store's creation times are not stable across restores.
  */
 public record MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules,
-                        List<Gateway> gateways, List<Sidecar> sidecars) {
-    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of());
+                        List<Gateway> gateways, List<Sidecar> sidecars, List<FallbackPolicy> fallbackPolicies) {
+    public static final MeshRules EMPTY = new MeshRules(List.of(), List.of(), List.of(), List.of(), List.of());
 
     public MeshRules {
         virtualServices = sorted(virtualServices);
         destinationRules = sorted(destinationRules);
         gateways = sorted(gateways);
         sidecars = sorted(sidecars);
+        fallbackPolicies = sorted(fallbackPolicies);
+    }
+
+    public MeshRules(List<VirtualService> virtualServices, List<DestinationRule> destinationRules, List<Gateway> gateways,
+                     List<Sidecar> sidecars) {
+        this(virtualServices, destinationRules, gateways, sidecars, List.of());
     }
 
     public static MeshRules of(Collection<? extends IstioConfig> configs) {
@@ -33,6 +40,7 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
         List<DestinationRule> dr = new ArrayList<>();
         List<Gateway> gw = new ArrayList<>();
         List<Sidecar> sc = new ArrayList<>();
+        List<FallbackPolicy> fb = new ArrayList<>();
         for (IstioConfig c : configs) {
             if (c instanceof VirtualService v) {
                 vs.add(v);
@@ -42,9 +50,11 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
                 gw.add(g);
             } else if (c instanceof Sidecar s) {
                 sc.add(s);
+            } else if (c instanceof FallbackPolicy f) {
+                fb.add(f);
             }
         }
-        return new MeshRules(vs, dr, gw, sc);
+        return new MeshRules(vs, dr, gw, sc, fb);
     }
 
     public List<IstioConfig> all() {
@@ -52,7 +62,21 @@ public record MeshRules(List<VirtualService> virtualServices, List<DestinationRu
         out.addAll(destinationRules);
         out.addAll(gateways);
         out.addAll(sidecars);
+        out.addAll(fallbackPolicies);
         return out;
+    }
+
+    /**
+     * The FallbackPolicy for a service port: the first (in namespace/name order) in the service's namespace
+     * whose targetRef names the service and either this port or no port. Policies attach only within
+     * their own namespace, as Gateway API policies do.
+     */
+    public Optional<FallbackPolicy> fallbackPolicyFor(Service service, int port) {
+        return fallbackPolicies.stream()
+                .filter(f -> f.metadata().namespace().equals(service.namespace()))
+                .filter(f -> f.spec().targetRef() != null && service.name().equals(f.spec().targetRef().name()))
+                .filter(f -> f.spec().targetRef().port() == null || f.spec().targetRef().port() == port)
+                .findFirst();
     }
 
     /**

@@ -5,6 +5,7 @@ import io.qmesh.pilot.model.MeshRules;
 import io.qmesh.pilot.model.MeshSnapshot;
 import io.qmesh.pilot.model.ProxyNode;
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.VirtualService;
@@ -52,6 +53,8 @@ public final class RuleAnalyzer {
                             + gwNs + " (the routes for it are unused until it exists)"));
                 }
             }
+        } else if (config instanceof FallbackPolicy fp) {
+            fallbackPolicy(out, fp, rules, registry);
         } else if (config instanceof Gateway gw) {
             boolean selected = proxies.stream().anyMatch(p -> p.type() == ProxyNode.Type.ROUTER
                     && gw.spec().selector().entrySet().stream().allMatch(e -> e.getValue().equals(p.labels().get(e.getKey()))));
@@ -60,6 +63,32 @@ public final class RuleAnalyzer {
             }
         }
         return out;
+    }
+
+    private static void fallbackPolicy(List<FieldError> out, FallbackPolicy fp, MeshRules rules, MeshSnapshot registry) {
+        String ns = fp.metadata().namespace();
+        FallbackPolicy.TargetRef ref = fp.spec().targetRef();
+        String target = Hostnames.fqdn(ref.name(), ns);
+        if (registry.service(target).isEmpty()) {
+            out.add(new FieldError("spec.targetRef.name", target + " is not a known service (yet)"));
+        }
+        for (FallbackPolicy other : rules.fallbackPolicies()) {
+            if (other == fp || !other.metadata().namespace().equals(ns) || other.metadata().name().equals(fp.metadata().name())
+                    || !ref.name().equals(other.spec().targetRef().name())) {
+                continue;
+            }
+            boolean overlap = ref.port() == null || other.spec().targetRef().port() == null
+                    || ref.port().equals(other.spec().targetRef().port());
+            if (overlap) {
+                out.add(new FieldError("spec.targetRef", "also targeted by FallbackPolicy " + other.metadata().name()
+                        + " (the first by name applies on the ports both name)"));
+            }
+        }
+        FallbackPolicy.Destination d = fp.spec().fallback().destination();
+        if (d != null) {
+            destination(out, "spec.fallback.destination", new VirtualService.Destination(d.host(), d.subset(),
+                    d.port() == null ? null : new io.qmesh.pilot.model.istio.PortSelector(d.port())), ns, rules, registry);
+        }
     }
 
     private static void destination(List<FieldError> out, String at, VirtualService.Destination dest, String ns,

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.qmesh.pilot.model.istio.ConfigKind;
 import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.Sidecar;
@@ -129,6 +130,7 @@ public final class RuleCodec {
                 case DESTINATION_RULE -> new DestinationRule(metadata, READER.treeToValue(doc.get("spec"), DestinationRule.Spec.class));
                 case GATEWAY -> new Gateway(metadata, READER.treeToValue(doc.get("spec"), Gateway.Spec.class));
                 case SIDECAR -> new Sidecar(metadata, READER.treeToValue(doc.get("spec"), Sidecar.Spec.class));
+                case FALLBACK_POLICY -> new FallbackPolicy(metadata, READER.treeToValue(doc.get("spec"), FallbackPolicy.Spec.class));
             };
             return new ParsedDocument(index, kindText, namespace, name, config, List.of());
         } catch (JsonMappingException e) {

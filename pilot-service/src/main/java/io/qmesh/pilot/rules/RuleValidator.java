@@ -3,6 +3,7 @@ package io.qmesh.pilot.rules;
 import io.qmesh.pilot.model.SidecarScope;
 import io.qmesh.pilot.model.istio.ConfigMeta;
 import io.qmesh.pilot.model.istio.DestinationRule;
+import io.qmesh.pilot.model.istio.FallbackPolicy;
 import io.qmesh.pilot.model.istio.Gateway;
 import io.qmesh.pilot.model.istio.IstioConfig;
 import io.qmesh.pilot.model.istio.Sidecar;
@@ -42,6 +43,8 @@ public final class RuleValidator {
             gateway(f, gw.spec());
         } else if (config instanceof Sidecar sc) {
             sidecar(f, sc.spec());
+        } else if (config instanceof FallbackPolicy fp) {
+            FallbackPolicyValidator.validate(f, fp.spec());
         }
         return new ValidationResult(f.errors, f.warnings);
     }

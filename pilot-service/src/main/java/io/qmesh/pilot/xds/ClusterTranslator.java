@@ -66,6 +66,7 @@ public final class ClusterTranslator {
                 .setConnectTimeout(Protos.duration(DEFAULT_CONNECT_TIMEOUT))
                 .build());
         out.add(originalDst(ClusterNames.PASSTHROUGH).build());
+        out.addAll(FallbackClusters.translate(FallbackPlan.of(snapshot)));
         return out;
     }
 
@@ -86,7 +87,7 @@ public final class ClusterTranslator {
         return out;
     }
 
-    private static Cluster outbound(OutboundCluster c) {
+    static Cluster outbound(OutboundCluster c) {
         TrafficPolicy policy = c.policy();
         Cluster.Builder b = Cluster.newBuilder().setName(c.name());
         if (c.passthrough()) {

@@ -108,7 +108,8 @@ public final class ListenerTranslator {
                         .setAddress(Protos.address(proxy.listenerAddress(), port))
                         .setTrafficDirection(TrafficDirection.OUTBOUND)
                         .addFilterChains(FilterChain.newBuilder()
-                                .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null)))
+                                .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null,
+                                        FallbackPlan.of(snapshot).hasResponseFallback())))
                         .build()));
         return out;
     }
@@ -144,11 +145,12 @@ public final class ListenerTranslator {
             }
         }
         List<Listener> out = new ArrayList<>();
+        boolean customResponse = FallbackPlan.of(snapshot).hasResponseFallback();
         byPort.forEach((port, services) -> {
             Filter filter;
             String name = "0.0.0.0_" + port;
             if (http.get(port)) {
-                filter = hcm("outbound_" + name, Integer.toString(port), null);
+                filter = hcm("outbound_" + name, Integer.toString(port), null, customResponse);
             } else if (services.size() == 1) {
                 String cluster = ClusterNames.outbound(port, "", services.get(0).hostname());
                 filter = tcpProxy(cluster, cluster);
@@ -231,16 +233,30 @@ public final class ListenerTranslator {
 
     /** An HTTP connection manager with either an RDS name or an inline route configuration. */
     static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline) {
+        return hcm(statPrefix, rdsName, inline, false);
+    }
+
+    /**
+     * @param customResponse whether to run {@code envoy.filters.http.custom_response} (before the router, so it
+     *                       sees the router's responses): response FallbackPolicies configure it per route
+     */
+    static Filter hcm(String statPrefix, String rdsName, RouteConfiguration inline, boolean customResponse) {
         HttpConnectionManager.Builder h = HttpConnectionManager.newBuilder()
                 .setStatPrefix(statPrefix)
                 // WebSocket allowed on every HTTP listener, as Istio's connection managers do.
                 .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName(HttpRouteBuilder.FAULT_FILTER)
-                        .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.router")
-                        .setTypedConfig(Protos.any(Router.getDefaultInstance())));
+                        .setTypedConfig(Protos.any(HTTPFault.getDefaultInstance())));
+        if (customResponse) {
+            h.addHttpFilters(HttpFilter.newBuilder()
+                    .setName(FallbackRoutes.CUSTOM_RESPONSE)
+                    .setTypedConfig(Protos.any(io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse
+                            .getDefaultInstance())));
+        }
+        h.addHttpFilters(HttpFilter.newBuilder()
+                .setName("envoy.filters.http.router")
+                .setTypedConfig(Protos.any(Router.getDefaultInstance())));
         if (rdsName != null) {
             h.setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(rdsName));
         } else {

@@ -40,7 +40,7 @@ public final class RouteTranslator {
                 out.add(sidecar(snapshot, proxy, port));
             }
         }
-        return out;
+        return FallbackRoutes.apply(FallbackPlan.of(snapshot), out);
     }
 
     /** Outbound ports on which at least one service speaks HTTP, sorted. */

@@ -28,6 +28,12 @@ class InvalidDocumentsTest {
         return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n" + spec;
     }
 
+    private static String fb(String spec) {
+        return "apiVersion: policy.qmesh.io/v1alpha1\nkind: FallbackPolicy\nmetadata:\n  name: reviews-fallback\nspec:\n" + spec;
+    }
+
+    private static final String TARGET = "  targetRef: {group: \"\", kind: Service, name: reviews}\n";
+
     private static final String ROUTE = "    route:\n    - destination:\n        host: reviews\n";
 
     static Stream<Arguments> cases() {
@@ -348,7 +354,81 @@ class InvalidDocumentsTest {
                         kind: ServiceEntry
                         metadata: {name: x}
                         spec: {}
-                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar)"),
+                        """, "kind: \"ServiceEntry\" (expected: one of VirtualService, DestinationRule, Gateway, Sidecar, FallbackPolicy)"),
+                Arguments.of("fallback without targetRef", fb("""
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef: missing (expected: {group: \"\", kind: Service, name: <service>})"),
+                Arguments.of("fallback target kind", fb("""
+                          targetRef: {group: "", kind: Deployment, name: reviews}
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef.kind: \"Deployment\" (expected: Service)"),
+                Arguments.of("fallback target group", fb("""
+                          targetRef: {group: apps, kind: Service, name: reviews}
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef.group: \"apps\" (expected: \"\", the core API group of Service)"),
+                Arguments.of("fallback target port", fb("""
+                          targetRef: {group: "", kind: Service, name: reviews, port: 70000}
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.targetRef.port: 70000 (expected: 1..65535)"),
+                Arguments.of("fallback both kinds", fb(TARGET + """
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                            response: {status: 200}
+                        """), "spec.fallback: both destination and response (expected: exactly one of them)"),
+                Arguments.of("fallback missing", fb(TARGET), "spec.fallback: missing (expected: an object with destination or response)"),
+                Arguments.of("fallback bad subset", fb(TARGET + """
+                          fallback:
+                            destination: {host: reviews, subset: V1}
+                        """), "spec.fallback.destination.subset: \"V1\" (expected: a lowercase RFC 1123 label: a-z, 0-9 and '-', at most 63 characters)"),
+                Arguments.of("fallback response status", fb(TARGET + """
+                          fallback:
+                            response: {status: 99, body: degraded}
+                        """), "spec.fallback.response.status: 99 (expected: 200..599)"),
+                Arguments.of("fallback response header", fb(TARGET + """
+                          fallback:
+                            response:
+                              status: 200
+                              headers: {"bad header": x}
+                        """), "spec.fallback.response.headers.bad header: \"bad header\" (expected: an HTTP header name)"),
+                Arguments.of("fallback unknown condition", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Flaky]
+                          fallback:
+                            response: {status: 200}
+                        """), "spec.conditions[1]: \"Flaky\" (expected: one of NoHealthyUpstream, ConnectFailure, Overflow, ServerError, Timeout)"),
+                Arguments.of("fallback overflow to destination", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Overflow]
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.conditions[1]: \"Overflow\" (expected: only with a response fallback; Envoy never retries a request its circuit breaker refused, so it cannot reach a fallback destination)"),
+                Arguments.of("fallback timeout without timeout", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Timeout]
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.conditions[1]: \"Timeout\" (expected: spec.timeout set to how long the target may take before the fallback)"),
+                Arguments.of("fallback destination without NoHealthyUpstream", fb(TARGET + """
+                          conditions: [ServerError]
+                          fallback:
+                            destination: {host: reviews, subset: v1}
+                        """), "spec.conditions: [ServerError] (expected: NoHealthyUpstream among them for a destination fallback: its aggregate cluster always moves load to the fallback as the target's endpoints fail)"),
+                Arguments.of("fallback timeout with response", fb(TARGET + """
+                          timeout: 1s
+                          fallback:
+                            response: {status: 200}
+                        """), "spec.timeout: \"1s\" (expected: unset for a response fallback, which serves the route's own timeout; set it only with a destination fallback)"),
+                Arguments.of("fallback unknown field", fb(TARGET + """
+                          fallback:
+                            destination: {host: reviews, version: v1}
+                        """), "spec.fallback.destination.version: unknown field (expected one of: host, port, subset)"),
+                Arguments.of("fallback wrong apiVersion", """
+                        apiVersion: networking.istio.io/v1
+                        kind: FallbackPolicy
+                        metadata: {name: x}
+                        spec: {}
+                        """, "apiVersion: \"networking.istio.io/v1\" (expected: policy.qmesh.io/v1alpha1)"),
                 Arguments.of("unknown apiVersion", """
                         apiVersion: networking.istio.io/v2
                         kind: VirtualService

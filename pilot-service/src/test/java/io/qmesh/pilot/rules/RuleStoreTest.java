@@ -39,6 +39,20 @@ class RuleStoreTest {
     }
 
     @Test
+    void fallbackPoliciesSurviveARestart() {
+        RuleService first = open();
+        first.apply(BookinfoRulesTest.resource("fallback-reviews-v1.yaml"), "default");
+        first.apply(BookinfoRulesTest.resource("fallback-details-static.yaml"), "default");
+
+        RuleService second = open();
+
+        assertEquals(2, second.store().list(ConfigKind.FALLBACK_POLICY, "default").size());
+        assertEquals(first.store().all(), second.store().all());
+        assertEquals("unchanged", second.apply(BookinfoRulesTest.resource("fallback-details-static.yaml"), "default")
+                .objects().get(0).result());
+    }
+
+    @Test
     void deleteIsPersisted() {
         RuleService first = open();
         first.apply(BookinfoRulesTest.resource("destination-rule-all.yaml"), "default");

@@ -112,6 +112,32 @@ class RulesApiTest {
     }
 
     @Test
+    void fallbackPolicyIsServedUnderItsOwnGroup() throws Exception {
+        String policy = BookinfoMesh.resource("/bookinfo/fallback-reviews-v1.yaml");
+        String path = "apis/policy.qmesh.io/v1alpha1/namespaces/fallback-test/fallbackpolicies";
+
+        HttpResponse<String> applied = send("POST", "apply?namespace=fallback-test", policy);
+        assertEquals(200, applied.statusCode(), applied.body());
+        assertEquals("FallbackPolicy", json(applied).at("/results/0/kind").asText());
+        assertEquals("created", json(applied).at("/results/0/result").asText());
+
+        HttpResponse<String> got = send("GET", path + "/reviews-v1", null);
+        assertEquals(200, got.statusCode(), got.body());
+        assertEquals("policy.qmesh.io/v1alpha1", json(got).at("/apiVersion").asText());
+        assertEquals("v1", json(got).at("/spec/fallback/destination/subset").asText());
+        assertEquals(9080, json(got).at("/spec/targetRef/port").asInt());
+        assertEquals(1, json(send("GET", path, null)).at("/items").size());
+        assertEquals(404, send("GET", "apis/networking.istio.io/v1/namespaces/fallback-test/fallbackpolicies", null).statusCode());
+
+        HttpResponse<String> bad = send("POST", path, policy.replace("kind: Service", "kind: Pod").replace("reviews-v1", "bad"));
+        assertEquals(422, bad.statusCode());
+        assertEquals("spec.targetRef.kind", json(bad).at("/details/causes/0/field").asText());
+
+        assertEquals(200, send("DELETE", path + "/reviews-v1", null).statusCode());
+        assertEquals(404, send("GET", path + "/reviews-v1", null).statusCode());
+    }
+
+    @Test
     void unknownResourceIs404() throws Exception {
         assertEquals(404, send("GET", "apis/networking.istio.io/v1/namespaces/default/serviceentries", null).statusCode());
         assertEquals(404, send("GET", "apis/networking.istio.io/v2/namespaces/default/virtualservices", null).statusCode());

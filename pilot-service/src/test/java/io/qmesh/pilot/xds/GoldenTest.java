@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class GoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"no-rules", "all-v1", "jason-v2", "reviews-50-v3", "ratings-delay-jason",
-            "ratings-abort-jason", "circuit-breaker", "bookinfo-gateway", "reviews-timeout"})
+            "ratings-abort-jason", "circuit-breaker", "bookinfo-gateway", "reviews-timeout",
+            "fallback-reviews-v1", "fallback-details-static"})
     void translationMatchesGolden(String name) throws IOException {
         GoldenFiles.Case c = GoldenFiles.read(name);
         MeshSnapshot snapshot = BookinfoMesh.snapshot(1, c.ruleFiles());

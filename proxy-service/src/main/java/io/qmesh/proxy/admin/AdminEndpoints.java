@@ -30,6 +30,16 @@ public final class AdminEndpoints {
                     .add(Router.getDescriptor())
                     .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
                     .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())
+                    // FallbackPolicy's constructs: aggregate clusters, retry priorities, upstream filters, custom responses.
+                    .add(io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy.getDescriptor())
+                    .add(io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput.getDescriptor())
+                    .add(io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput.getDescriptor())
+                    .add(io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor())
                     .build());
 
     private final Supplier<ProxyConfig> config;

@@ -4,6 +4,8 @@ import io.qmesh.proxy.lb.LoadBalancer;
 import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.resilience.ClusterResilience;
 import io.qmesh.proxy.resilience.OutlierDetector;
+import io.qmesh.proxy.route.HeaderMutation;
+import java.util.List;
 
 /**
  * A cluster ready for the data path: its settings, its endpoints inside a load balancer, and what
@@ -18,6 +20,9 @@ import io.qmesh.proxy.resilience.OutlierDetector;
  * @param thresholds               circuit_breakers (DEFAULT priority) of this generation
  * @param outlier                  outlier_detection of this generation, or null
  * @param resilience               the cluster's breaker and outlier detector, shared across generations
+ * @param aggregateClusters        for an {@code envoy.clusters.aggregate} cluster, its child clusters in priority
+ *                                 order (see {@link AggregateSelection}); empty for a cluster with endpoints
+ * @param responseHeaders          response mutations of the cluster's upstream {@code header_mutation} filter
  */
 public record UpstreamCluster(
         String name,
@@ -31,7 +36,22 @@ public record UpstreamCluster(
         long idleTimeoutMillis,
         CircuitBreaker.Thresholds thresholds,
         OutlierDetector.Config outlier,
-        ClusterResilience resilience) {
+        ClusterResilience resilience,
+        List<String> aggregateClusters,
+        HeaderMutation responseHeaders) {
+
+    /** A cluster with endpoints and no upstream filters. */
+    public UpstreamCluster(String name, LbPolicy lbPolicy, long connectTimeoutMillis, int maxRequestsPerConnection,
+                           LoadBalancer loadBalancer, String destinationService, String subset, UpstreamProtocol protocol,
+                           long idleTimeoutMillis, CircuitBreaker.Thresholds thresholds, OutlierDetector.Config outlier,
+                           ClusterResilience resilience) {
+        this(name, lbPolicy, connectTimeoutMillis, maxRequestsPerConnection, loadBalancer, destinationService, subset,
+                protocol, idleTimeoutMillis, thresholds, outlier, resilience, List.of(), HeaderMutation.NONE);
+    }
+
+    public boolean aggregate() {
+        return !aggregateClusters.isEmpty();
+    }
 
     public CircuitBreaker circuitBreaker() {
         return resilience.circuitBreaker();

@@ -26,6 +26,12 @@ public interface FilterContext {
     /** Marks that a fault applied, which turns off the route's retries and timeout (Istio's documented behaviour). */
     void markFaultInjected();
 
+    /**
+     * Lets {@code config} replace this request's final response (after the router's retries, upstream or
+     * a local reply of the router): envoy.filters.http.custom_response.
+     */
+    void overrideResponses(CustomResponseConfig config);
+
     /** A uniformly random int in [0, bound), from the proxy's injected random source. */
     int random(int bound);
 }

@@ -12,6 +12,7 @@ public final class HttpFilterRegistry {
         HttpFilterRegistry registry = new HttpFilterRegistry();
         registry.register(new FaultFilterFactory());
         registry.register(new RouterFilterFactory());
+        registry.register(new CustomResponseFilterFactory());
         return registry;
     }
 

@@ -72,6 +72,8 @@ final class HttpExchange implements FilterContext {
     LbEndpoint upstreamEndpoint;
 
     private List<HttpFilter> filters = List.of();
+    /** Set by envoy.filters.http.custom_response while the request passes it. */
+    private io.qmesh.proxy.filter.CustomResponseConfig customResponses;
     private int filterIndex;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>(1);
     private UpstreamRequest upstream;
@@ -299,6 +301,30 @@ final class HttpExchange implements FilterContext {
     @Override
     public void markFaultInjected() {
         faultInjected = true;
+    }
+
+    @Override
+    public void overrideResponses(io.qmesh.proxy.filter.CustomResponseConfig config) {
+        customResponses = config;
+    }
+
+    /** The custom_response rules for this request's final response, or null. */
+    io.qmesh.proxy.filter.CustomResponseConfig customResponses() {
+        return customResponses;
+    }
+
+    /** Answers with a custom response (a response FallbackPolicy) in place of the router's final response. */
+    void respondCustom(io.qmesh.proxy.filter.CustomResponseConfig.LocalResponse r, int originalStatus, int extraFlags) {
+        flags |= extraFlags;
+        FullHttpResponse response = newResponse(r.statusFor(originalStatus), r.body());
+        r.headers().applyTo(response.headers());
+        if (!r.body().isEmpty() && !response.headers().contains(HttpHeaderNames.CONTENT_TYPE)) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+        }
+        if (route != null) {
+            applyResponseMutations(response.headers());
+        }
+        writeLocal(response);
     }
 
     boolean faultInjected() {

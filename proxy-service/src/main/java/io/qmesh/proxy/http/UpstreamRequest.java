@@ -12,9 +12,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.qmesh.proxy.cluster.AggregateSelection;
 import io.qmesh.proxy.cluster.ConnectionPool;
 import io.qmesh.proxy.cluster.LbPolicy;
 import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.filter.CustomResponseConfig;
 import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.route.HashPolicy;
@@ -56,6 +58,13 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private final RouteAction.Forward forward;
     private final StatsRegistry stats;
     private UpstreamCluster cluster;
+    /** For a route to an aggregate cluster: the child each attempt goes to (FallbackPolicy destinations). */
+    private AggregateSelection aggregate;
+    /** The cluster whose max_retries slot {@link #retrySlot} holds (attempts of an aggregate differ in cluster). */
+    private UpstreamCluster retrySlotCluster;
+    /** A custom response (FallbackPolicy response) replacing the upstream response being discarded. */
+    private CustomResponseConfig.LocalResponse replacement;
+    private int replacedStatus;
     private RetryPolicy policy;
     private Long hash;
     private HttpHeaders headerTemplate;
@@ -118,6 +127,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
             // Istio: no retries or timeouts on a route that has faults.
             timeout = 0;
             policy = RetryPolicy.NONE;
+        }
+        if (cluster.aggregate()) {
+            aggregate = new AggregateSelection(cluster, policy.previousPrioritiesUpdateFrequency());
         }
         timeoutMillis = timeout;
         hash = computeHash();
@@ -343,6 +355,15 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (finished || ex.isDone()) {
             return;
         }
+        if (aggregate != null) {
+            UpstreamCluster child = aggregate.choose(ex.config.clusters(), ex.plane.random().nextInt(100));
+            if (child == null) {
+                finishLocal(503, NO_HEALTHY, ResponseFlag.NO_HEALTHY_UPSTREAM);
+                return;
+            }
+            cluster = child;
+            ex.cluster = child;
+        }
         stats.inc(cluster.statPrefix() + "upstream_rq_total");
         endpoint = cluster.lbPolicy() == LbPolicy.CLUSTER_PROVIDED
                 ? OriginalDestination.passthroughEndpoint(ex.ctx.channel())
@@ -393,12 +414,39 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private void overflow() {
         finished = true;
         cancelTimers();
-        ex.respondOverloaded(OVERFLOW);
+        if (!replaceLocalReply(503, true, ResponseFlag.UPSTREAM_OVERFLOW.bit())) {
+            ex.respondOverloaded(OVERFLOW);
+        }
+    }
+
+    /**
+     * A local reply the route's custom_response replaces (a response FallbackPolicy); counted as
+     * {@code fallback_rq_served} on the cluster that failed. The reply's flags (UH, UF, UO, UT) stay in the log.
+     */
+    private boolean replaceLocalReply(int status, boolean overloaded, int flags) {
+        CustomResponseConfig rules = ex.customResponses();
+        if (rules == null) {
+            return false;
+        }
+        HttpHeaders headers = new DefaultHttpHeaders(false);
+        if (overloaded) {
+            headers.set("x-envoy-overloaded", "true");
+        }
+        CustomResponseConfig.LocalResponse r = rules.match(status, headers);
+        if (r == null) {
+            return false;
+        }
+        if (cluster != null) {
+            stats.inc(cluster.statPrefix() + "fallback_rq_served");
+        }
+        ex.respondCustom(r, status, flags);
+        return true;
     }
 
     private void send(Channel ch) {
         channel = ch;
         discarding = false;
+        replacement = null;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
         // The template is copied only if something may need it again (a retry, a mirror).
@@ -486,6 +534,19 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (policy.retriableStatus(code) && policy.numRetries() > 0 && retriesUsed >= policy.numRetries()) {
             ex.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
+        cluster.responseHeaders().applyTo(response.headers()); // the cluster's upstream header_mutation filter
+        CustomResponseConfig rules = ex.customResponses();
+        CustomResponseConfig.LocalResponse r = rules == null ? null : rules.match(code, response.headers());
+        if (r != null) {
+            // Replaced once the upstream body is drained, so the connection can go back to the pool.
+            replacement = r;
+            replacedStatus = code;
+            discarding = true;
+            return;
+        }
+        if (aggregate != null && aggregate.lastWasFallback()) {
+            stats.inc(aggregate.aggregate().statPrefix() + "fallback_rq_served");
+        }
         committed = true;
         long serviceMillis = (ex.plane.nanoClock().getAsLong() - attemptStartNanos) / 1_000_000;
         ex.writeResponseHead(response, serviceMillis);
@@ -497,6 +558,12 @@ final class UpstreamRequest implements UpstreamResponseListener {
             content.release();
             if (last && skippingInformational) {
                 skippingInformational = false;
+            } else if (last && replacement != null) {
+                endAttempt(true);
+                finished = true;
+                cancelTimers();
+                stats.inc(cluster.statPrefix() + "fallback_rq_served");
+                ex.respondCustom(replacement, replacedStatus, 0);
             } else if (last) {
                 endAttempt(true);
                 scheduleRetry();
@@ -666,13 +733,14 @@ final class UpstreamRequest implements UpstreamResponseListener {
             return false;
         }
         retrySlot = true;
+        retrySlotCluster = cluster;
         return true;
     }
 
     private void releaseRetrySlot() {
         if (retrySlot) {
             retrySlot = false;
-            cluster.circuitBreaker().releaseRetry();
+            retrySlotCluster.circuitBreaker().releaseRetry();
         }
     }
 
@@ -724,6 +792,9 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (extra != null) {
             ex.addFlag(extra);
         }
-        ex.respond(status, body, "text/plain", flag == null ? 0 : flag.bit());
+        int flags = flag == null ? 0 : flag.bit();
+        if (!replaceLocalReply(status, false, flags)) {
+            ex.respond(status, body, "text/plain", flags);
+        }
     }
 }

@@ -10,6 +10,9 @@ import java.util.Set;
  * @param perTryTimeoutMillis  0 = no per-try timeout
  * @param baseIntervalMillis   exponential back-off base (Envoy default 25 ms); max defaults to 10x base
  * @param avoidPreviousHosts   retry_host_predicate envoy.retry_host_predicates.previous_hosts
+ * @param previousPrioritiesUpdateFrequency retry_priority envoy.retry_priorities.previous_priorities's
+ *                             update_frequency: after every that many attempts, the priorities (child clusters
+ *                             of an aggregate cluster) attempted so far are excluded; 0 = no retry priority
  */
 public record RetryPolicy(
         Set<String> retryOn,
@@ -19,9 +22,18 @@ public record RetryPolicy(
         long maxIntervalMillis,
         Set<Integer> retriableStatusCodes,
         boolean avoidPreviousHosts,
-        int hostSelectionMaxAttempts) {
+        int hostSelectionMaxAttempts,
+        int previousPrioritiesUpdateFrequency) {
 
     public static final RetryPolicy NONE = new RetryPolicy(Set.of(), 0, 0, 25, 250, Set.of(), false, 1);
+
+    /** A retry policy without a retry priority. */
+    public RetryPolicy(Set<String> retryOn, int numRetries, long perTryTimeoutMillis, long baseIntervalMillis,
+                       long maxIntervalMillis, Set<Integer> retriableStatusCodes, boolean avoidPreviousHosts,
+                       int hostSelectionMaxAttempts) {
+        this(retryOn, numRetries, perTryTimeoutMillis, baseIntervalMillis, maxIntervalMillis, retriableStatusCodes,
+                avoidPreviousHosts, hostSelectionMaxAttempts, 0);
+    }
 
     /** Whether an upstream response status warrants a retry. */
     public boolean retriableStatus(int status) {

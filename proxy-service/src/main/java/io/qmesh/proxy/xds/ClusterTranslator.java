@@ -63,6 +63,9 @@ public final class ClusterTranslator {
         if (c.getName().isEmpty()) {
             throw new InvalidConfigException("clusters[]: name \"\" (expected: a cluster name)");
         }
+        if (c.hasClusterType()) {
+            return aggregate(c, field);
+        }
         LbPolicy policy = switch (c.getLbPolicy()) {
             case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
             case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
@@ -122,7 +125,21 @@ public final class ClusterTranslator {
                     ? c.getCommonLbConfig().getHealthyPanicThreshold().getValue() : 50.0);
         }
         return new UpstreamCluster(c.getName(), policy, connectTimeout, maxPerConnection, lb, service, subset,
-                protocol(c, field), idleTimeout, ResilienceTranslator.thresholds(c, field), outlier, state);
+                protocol(c, field), idleTimeout, ResilienceTranslator.thresholds(c, field), outlier, state, List.of(),
+                UpstreamFilters.responseMutations(httpOptions, field));
+    }
+
+    /** An aggregate cluster: no endpoints of its own, each attempt goes to one of its children. */
+    private UpstreamCluster aggregate(Cluster c, String field) throws InvalidConfigException {
+        List<String> children = UpstreamFilters.aggregateClusters(c, field);
+        long connectTimeout = c.hasConnectTimeout()
+                ? Durations.millis(c.getConnectTimeout(), field + ".connect_timeout") : DEFAULT_CONNECT_TIMEOUT_MILLIS;
+        String[] parts = c.getName().split("\\|", -1);
+        return new UpstreamCluster(c.getName(), LbPolicy.CLUSTER_PROVIDED, connectTimeout, 0,
+                new RoundRobinLoadBalancer(List.of(), random), parts.length == 4 ? parts[3] : c.getName(),
+                parts.length == 4 ? parts[2] : "", UpstreamProtocol.HTTP1, DEFAULT_IDLE_TIMEOUT_MILLIS,
+                ResilienceTranslator.thresholds(c, field), null, resilience.forCluster(c.getName()), children,
+                io.qmesh.proxy.route.HeaderMutation.NONE);
     }
 
     private static HttpProtocolOptions httpProtocolOptions(Cluster c, String field) throws InvalidConfigException {

@@ -17,6 +17,7 @@ import io.qmesh.proxy.route.HeaderMutation;
 import io.qmesh.proxy.route.PathMatcher;
 import io.qmesh.proxy.route.QueryParamMatcher;
 import io.qmesh.proxy.route.RetryPolicy;
+import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.qmesh.proxy.route.Route;
 import io.qmesh.proxy.route.RouteAction;
 import io.qmesh.proxy.route.RouteMatch;
@@ -305,7 +306,32 @@ public final class RouteTranslator {
                 .anyMatch(x -> x.getName().equals("envoy.retry_host_predicates.previous_hosts"));
         int attempts = (int) Math.max(1, p.getHostSelectionRetryMaxAttempts());
         return new RetryPolicy(Set.copyOf(on), num, perTry, base, max, Set.copyOf(p.getRetriableStatusCodesList()),
-                previousHosts, previousHosts ? Math.max(attempts, 5) : attempts);
+                previousHosts, previousHosts ? Math.max(attempts, 5) : attempts, retryPriority(p, field));
+    }
+
+    /** retry_priority envoy.retry_priorities.previous_priorities -> its update_frequency; 0 without one. */
+    private static int retryPriority(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, String field)
+            throws InvalidConfigException {
+        if (!p.hasRetryPriority()) {
+            return 0;
+        }
+        var rp = p.getRetryPriority();
+        String at = field + ".retry_priority";
+        if (!rp.getName().equals("envoy.retry_priorities.previous_priorities")
+                && !rp.getTypedConfig().is(PreviousPrioritiesConfig.class)) {
+            throw new InvalidConfigException(at + ".name: \"" + rp.getName()
+                    + "\" (expected: envoy.retry_priorities.previous_priorities)");
+        }
+        try {
+            int frequency = rp.getTypedConfig().unpack(PreviousPrioritiesConfig.class).getUpdateFrequency();
+            if (frequency <= 0) {
+                throw new InvalidConfigException(at + ".typed_config.update_frequency: " + frequency + " (expected: > 0)");
+            }
+            return frequency;
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new InvalidConfigException(at + ".typed_config: " + rp.getTypedConfig().getTypeUrl()
+                    + " (expected: type.googleapis.com/" + PreviousPrioritiesConfig.getDescriptor().getFullName() + ")");
+        }
     }
 
     private RouteAction.Redirect redirect(io.envoyproxy.envoy.config.route.v3.RedirectAction r, String field)

@@ -37,6 +37,8 @@ public final class TestUpstream implements AutoCloseable {
     public volatile long lastBodyCrc;
     /** When > 0, every request is answered with this status (an instance made to fail). */
     public volatile int forcedStatus;
+    /** When > 0, every request is answered after this many milliseconds (an instance made slow). */
+    public volatile long forcedDelayMillis;
 
     public TestUpstream(String name) throws IOException {
         this.name = name;
@@ -52,7 +54,7 @@ public final class TestUpstream implements AutoCloseable {
         lastPath = ex.getRequestURI().toString();
         lastHeaders.clear();
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
-        String delay = ex.getRequestHeaders().getFirst("x-test-delay-ms");
+        String delay = forcedDelayMillis > 0 ? Long.toString(forcedDelayMillis) : ex.getRequestHeaders().getFirst("x-test-delay-ms");
         if (delay != null) {
             try {
                 Thread.sleep(Long.parseLong(delay));

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 /** Pilot's HTTP API (port 15014): {@code /apply}, the Kubernetes-style rules API, {@code /debug/syncz}. */
 public final class PilotClient {
     public static final String GROUP = "networking.istio.io/v1";
+    /** qmesh's own policy kinds (RateLimitPolicy, FallbackPolicy), plural names ending in "policies". */
+    public static final String POLICY_GROUP = "policy.qmesh.io/v1alpha1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
@@ -34,10 +36,15 @@ public final class PilotClient {
         return parse(r.body());
     }
 
+    /** The API group and version pilot serves {@code plural} under. */
+    public static String groupVersion(String plural) {
+        return plural.endsWith("policies") ? POLICY_GROUP : GROUP;
+    }
+
     /** The list of {@code plural} in {@code namespace} (all namespaces when null). */
     public JsonNode list(String plural, String namespace) {
-        String path = namespace == null ? "/apis/" + GROUP + "/" + plural
-                : "/apis/" + GROUP + "/namespaces/" + enc(namespace) + "/" + plural;
+        String path = namespace == null ? "/apis/" + groupVersion(plural) + "/" + plural
+                : "/apis/" + groupVersion(plural) + "/namespaces/" + enc(namespace) + "/" + plural;
         HttpResponse<String> r = call(HttpCalls.get(uri(path)));
         if (r.statusCode() == 404) {
             throw new CliException("pilot does not serve \"" + plural + "\" (" + statusMessage(r.body()) + ")");
@@ -49,7 +56,7 @@ public final class PilotClient {
     /** Deletes one object; false if it did not exist. */
     public boolean delete(String plural, String namespace, String name) {
         HttpResponse<String> r = call(HttpRequest.newBuilder(
-                uri("/apis/" + GROUP + "/namespaces/" + enc(namespace) + "/" + plural + "/" + enc(name))).DELETE());
+                uri("/apis/" + groupVersion(plural) + "/namespaces/" + enc(namespace) + "/" + plural + "/" + enc(name))).DELETE());
         if (r.statusCode() == 404) {
             return false;
         }

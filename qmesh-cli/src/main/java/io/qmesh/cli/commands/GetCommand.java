@@ -76,6 +76,7 @@ public class GetCommand implements Callable<Integer> {
             case "virtualservices" -> new Table("NAMESPACE", "NAME", "GATEWAYS", "HOSTS", "HTTP ROUTES");
             case "destinationrules" -> new Table("NAMESPACE", "NAME", "HOST", "SUBSETS");
             case "gateways" -> new Table("NAMESPACE", "NAME", "SELECTOR", "SERVERS");
+            case "fallbackpolicies" -> new Table("NAMESPACE", "NAME", "TARGET", "FALLBACK", "CONDITIONS");
             default -> new Table("NAMESPACE", "NAME");
         };
         for (JsonNode i : items) {
@@ -97,11 +98,28 @@ public class GetCommand implements Callable<Integer> {
                     spec.path("selector").fields().forEachRemaining(e -> selector.add(e.getKey() + "=" + e.getValue().asText()));
                     t.row(ns, n, String.join(",", selector), String.join("; ", servers));
                 }
+                case "fallbackpolicies" -> t.row(ns, n, fallbackTarget(spec.path("targetRef")), fallback(spec.path("fallback")),
+                        spec.path("conditions").isEmpty() ? "(default)" : join(spec.path("conditions")));
                 default -> t.row(ns, n);
             }
         }
         t.print(System.out);
         return 0;
+    }
+
+    /** {@code reviews:9080}, or {@code reviews} for every port. */
+    private static String fallbackTarget(JsonNode ref) {
+        return ref.path("name").asText() + (ref.has("port") ? ":" + ref.path("port").asText() : "");
+    }
+
+    /** {@code reviews/v1} for a destination, {@code response 200} for a static response. */
+    private static String fallback(JsonNode f) {
+        JsonNode d = f.path("destination");
+        if (d.isObject()) {
+            return d.path("host").asText() + (d.has("subset") ? "/" + d.path("subset").asText() : "")
+                    + (d.has("port") ? ":" + d.path("port").asText() : "");
+        }
+        return "response " + f.path("response").path("status").asText();
     }
 
     private static String join(JsonNode array) {

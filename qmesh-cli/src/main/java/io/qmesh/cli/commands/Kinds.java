@@ -29,8 +29,10 @@ final class Kinds {
         return p;
     }
 
-    /** kubectl's object reference: {@code virtualservice.networking.istio.io/reviews}. */
+    /** kubectl's object reference: {@code virtualservice.networking.istio.io/reviews}, {@code fallbackpolicy.policy.qmesh.io/x}. */
     static String ref(String kind, String name) {
-        return kind.toLowerCase(Locale.ROOT) + ".networking.istio.io/" + name;
+        String plural = PLURALS.getOrDefault(kind.toLowerCase(Locale.ROOT), "");
+        String group = io.qmesh.cli.client.PilotClient.groupVersion(plural);
+        return kind.toLowerCase(Locale.ROOT) + "." + group.substring(0, group.indexOf('/')) + "/" + name;
     }
 }

@@ -41,6 +41,9 @@ class YamlDocsTest {
         assertEquals("virtualservices", Kinds.plural("vs"));
         assertEquals("destinationrules", Kinds.plural("DestinationRule"));
         assertEquals("virtualservice.networking.istio.io/reviews", Kinds.ref("VirtualService", "reviews"));
+        assertEquals("fallbackpolicy.policy.qmesh.io/reviews-v1", Kinds.ref("FallbackPolicy", "reviews-v1"));
+        assertEquals("fallbackpolicies", Kinds.plural("FallbackPolicy"));
+        assertEquals("policy.qmesh.io/v1alpha1", io.qmesh.cli.client.PilotClient.groupVersion(Kinds.plural("fallbackpolicy")));
         assertThrows(CliException.class, () -> Kinds.plural("pods"));
     }
 }

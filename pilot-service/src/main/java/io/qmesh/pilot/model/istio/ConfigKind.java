@@ -13,7 +13,8 @@ public enum ConfigKind {
     VIRTUAL_SERVICE("networking.istio.io", "VirtualService", "virtualservices", List.of("v1", "v1beta1", "v1alpha3")),
     DESTINATION_RULE("networking.istio.io", "DestinationRule", "destinationrules", List.of("v1", "v1beta1", "v1alpha3")),
     GATEWAY("networking.istio.io", "Gateway", "gateways", List.of("v1", "v1beta1", "v1alpha3")),
-    SIDECAR("networking.istio.io", "Sidecar", "sidecars", List.of("v1", "v1beta1", "v1alpha3"));
+    SIDECAR("networking.istio.io", "Sidecar", "sidecars", List.of("v1", "v1beta1", "v1alpha3")),
+    FALLBACK_POLICY("policy.qmesh.io", "FallbackPolicy", "fallbackpolicies", List.of("v1alpha1"));
 
     private final String group;
     private final String kind;

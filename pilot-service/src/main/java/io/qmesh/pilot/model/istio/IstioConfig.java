@@ -1,7 +1,7 @@
 package io.qmesh.pilot.model.istio;
 
 /** A stored rule object: its kind, metadata and a kind-specific spec. */
-public sealed interface IstioConfig permits VirtualService, DestinationRule, Gateway, Sidecar {
+public sealed interface IstioConfig permits VirtualService, DestinationRule, Gateway, Sidecar, FallbackPolicy {
     ConfigKind kind();
 
     ConfigMeta metadata();

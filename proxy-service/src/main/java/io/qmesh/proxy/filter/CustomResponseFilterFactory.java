@@ -1,0 +1,176 @@
+package io.qmesh.proxy.filter;
+
+import com.github.xds.core.v3.TypedExtensionConfig;
+import com.github.xds.type.matcher.v3.Matcher;
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
+import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
+import io.qmesh.proxy.config.InvalidConfigException;
+import io.qmesh.proxy.route.HeaderMutation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * envoy.filters.http.custom_response with local response policies. The matcher is a matcher_list whose
+ * predicates (single, or_matcher, and_matcher) read the response status code, its class ("5xx") or a
+ * response header, with exact or prefix value matches; the action is a LocalResponsePolicy (status,
+ * inline body, headers). Redirect policies, matcher trees and on_no_match are NACKed as not implemented.
+ */
+public final class CustomResponseFilterFactory implements HttpFilterFactory {
+
+    public static final String NAME = "envoy.filters.http.custom_response";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public HttpFilterConfig parse(Any typedConfig, String field) throws InvalidConfigException {
+        return translate(typedConfig, field);
+    }
+
+    @Override
+    public HttpFilterConfig parsePerRoute(Any typedConfig, String field) throws InvalidConfigException {
+        return translate(typedConfig, field);
+    }
+
+    @Override
+    public HttpFilter create(HttpFilterConfig config) {
+        CustomResponseConfig listener = config instanceof CustomResponseConfig c ? c : CustomResponseConfig.EMPTY;
+        return ctx -> {
+            // The route's config overrides the listener's, as Envoy picks the most specific one.
+            CustomResponseConfig effective = ctx.perRouteConfig(NAME) instanceof CustomResponseConfig c ? c : listener;
+            if (!effective.rules().isEmpty()) {
+                ctx.overrideResponses(effective);
+            }
+            ctx.proceed();
+        };
+    }
+
+    static CustomResponseConfig translate(Any any, String field) throws InvalidConfigException {
+        if (any.getTypeUrl().isEmpty()) {
+            return CustomResponseConfig.EMPTY;
+        }
+        CustomResponse cr = unpack(any, CustomResponse.class, field);
+        if (!cr.hasCustomResponseMatcher()) {
+            return CustomResponseConfig.EMPTY;
+        }
+        Matcher m = cr.getCustomResponseMatcher();
+        String at = field + ".custom_response_matcher";
+        if (m.hasMatcherTree()) {
+            throw new InvalidConfigException(at + ".matcher_tree: set (expected: matcher_list; matcher trees are not implemented)");
+        }
+        if (m.hasOnNoMatch()) {
+            throw new InvalidConfigException(at + ".on_no_match: set (expected: unset; a default policy is not implemented)");
+        }
+        List<CustomResponseConfig.Rule> rules = new ArrayList<>();
+        for (int i = 0; i < m.getMatcherList().getMatchersCount(); i++) {
+            var fm = m.getMatcherList().getMatchers(i);
+            String mat = at + ".matcher_list.matchers[" + i + "]";
+            if (!fm.getOnMatch().hasAction()) {
+                throw new InvalidConfigException(mat + ".on_match.action: missing (expected: a LocalResponsePolicy action)");
+            }
+            rules.add(new CustomResponseConfig.Rule(predicate(fm.getPredicate(), mat + ".predicate"),
+                    action(fm.getOnMatch().getAction(), mat + ".on_match.action")));
+        }
+        return new CustomResponseConfig(List.copyOf(rules));
+    }
+
+    private static CustomResponseConfig.ResponsePredicate predicate(Matcher.MatcherList.Predicate p, String at)
+            throws InvalidConfigException {
+        switch (p.getMatchTypeCase()) {
+            case SINGLE_PREDICATE -> {
+                return single(p.getSinglePredicate(), at + ".single_predicate");
+            }
+            case OR_MATCHER, AND_MATCHER -> {
+                boolean or = p.hasOrMatcher();
+                var list = or ? p.getOrMatcher() : p.getAndMatcher();
+                List<CustomResponseConfig.ResponsePredicate> parts = new ArrayList<>();
+                for (int i = 0; i < list.getPredicateCount(); i++) {
+                    parts.add(predicate(list.getPredicate(i), at + (or ? ".or_matcher" : ".and_matcher") + ".predicate[" + i + "]"));
+                }
+                return or ? (s, h) -> parts.stream().anyMatch(x -> x.test(s, h))
+                        : (s, h) -> parts.stream().allMatch(x -> x.test(s, h));
+            }
+            case NOT_MATCHER -> {
+                var inner = predicate(p.getNotMatcher(), at + ".not_matcher");
+                return (s, h) -> !inner.test(s, h);
+            }
+            default -> throw new InvalidConfigException(at + ": empty (expected: single_predicate, or_matcher, and_matcher or not_matcher)");
+        }
+    }
+
+    private static CustomResponseConfig.ResponsePredicate single(Matcher.MatcherList.Predicate.SinglePredicate sp,
+                                                                 String at) throws InvalidConfigException {
+        if (!sp.hasValueMatch()) {
+            throw new InvalidConfigException(at + ".value_match: missing (expected: a string matcher; custom_match is not implemented)");
+        }
+        var vm = sp.getValueMatch();
+        java.util.function.Predicate<String> value = switch (vm.getMatchPatternCase()) {
+            case EXACT -> vm.getIgnoreCase() ? vm.getExact()::equalsIgnoreCase : vm.getExact()::equals;
+            case PREFIX -> v -> vm.getIgnoreCase() ? v.toLowerCase().startsWith(vm.getPrefix().toLowerCase()) : v.startsWith(vm.getPrefix());
+            default -> throw new InvalidConfigException(at + ".value_match: " + vm.getMatchPatternCase()
+                    + " (expected: exact or prefix)");
+        };
+        Any input = sp.getInput().getTypedConfig();
+        if (input.is(HttpResponseStatusCodeMatchInput.class)) {
+            return (s, h) -> value.test(Integer.toString(s));
+        }
+        if (input.is(HttpResponseStatusCodeClassMatchInput.class)) {
+            return (s, h) -> value.test((s / 100) + "xx");
+        }
+        if (input.is(HttpResponseHeaderMatchInput.class)) {
+            String name = unpack(input, HttpResponseHeaderMatchInput.class, at + ".input.typed_config").getHeaderName();
+            return (s, h) -> {
+                List<String> values = h.getAll(name);
+                return !values.isEmpty() && value.test(String.join(",", values));
+            };
+        }
+        throw new InvalidConfigException(at + ".input.typed_config: " + input.getTypeUrl() + " (expected: "
+                + "HttpResponseStatusCodeMatchInput, HttpResponseStatusCodeClassMatchInput or HttpResponseHeaderMatchInput)");
+    }
+
+    private static CustomResponseConfig.LocalResponse action(TypedExtensionConfig action, String at)
+            throws InvalidConfigException {
+        if (!action.getTypedConfig().is(LocalResponsePolicy.class)) {
+            throw new InvalidConfigException(at + ".typed_config: " + action.getTypedConfig().getTypeUrl()
+                    + " (expected: type.googleapis.com/" + LocalResponsePolicy.getDescriptor().getFullName()
+                    + "; redirect policies are not implemented)");
+        }
+        LocalResponsePolicy p = unpack(action.getTypedConfig(), LocalResponsePolicy.class, at + ".typed_config");
+        if (p.hasBody() && !p.getBody().hasInlineString() && !p.getBody().hasInlineBytes()) {
+            throw new InvalidConfigException(at + ".typed_config.body: " + p.getBody().getSpecifierCase()
+                    + " (expected: inline_string or inline_bytes)");
+        }
+        String body = !p.hasBody() ? "" : p.getBody().hasInlineString() ? p.getBody().getInlineString()
+                : p.getBody().getInlineBytes().toStringUtf8();
+        int status = p.hasStatusCode() ? p.getStatusCode().getValue() : 0;
+        if (status != 0 && (status < 200 || status > 599)) {
+            throw new InvalidConfigException(at + ".typed_config.status_code: " + status + " (expected: 200..599)");
+        }
+        List<HeaderMutation.HeaderValue> headers = new ArrayList<>();
+        for (HeaderValueOption o : p.getResponseHeadersToAddList()) {
+            boolean append = o.hasAppend() ? o.getAppend().getValue()
+                    : o.getAppendAction() == HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD;
+            headers.add(new HeaderMutation.HeaderValue(o.getHeader().getKey(), o.getHeader().getValue(), append));
+        }
+        return new CustomResponseConfig.LocalResponse(status, body, new HeaderMutation(List.copyOf(headers), List.of()),
+                action.getName());
+    }
+
+    private static <T extends com.google.protobuf.Message> T unpack(Any any, Class<T> type, String field)
+            throws InvalidConfigException {
+        try {
+            return any.unpack(type);
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidConfigException(field + ": " + any.getTypeUrl() + " (expected: type.googleapis.com/"
+                    + type.getSimpleName() + ")");
+        }
+    }
+}
