@@ -45,6 +45,8 @@ public final class ConnectionPool {
     private static final AttributeKey<UpstreamCluster> OWNER = AttributeKey.valueOf("qmesh.pool.owner");
     private static final AttributeKey<int[]> REQUESTS = AttributeKey.valueOf("qmesh.pool.requests");
     private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("qmesh.pool.idle");
+    /** When the connection last went idle (System.nanoTime). */
+    private static final AttributeKey<long[]> IDLE_SINCE = AttributeKey.valueOf("qmesh.pool.idleSince");
 
     private final EventLoop loop;
     private final Class<? extends SocketChannel> channelClass;
@@ -145,6 +147,7 @@ public final class ConnectionPool {
         Channel ch = future.channel();
         ch.attr(OWNER).set(waiter.cluster());
         ch.attr(REQUESTS).set(new int[1]);
+        ch.attr(IDLE_SINCE).set(new long[1]);
         ch.closeFuture().addListener(f -> {
             host.connections--;
             host.idle.remove(ch);
@@ -183,7 +186,6 @@ public final class ConnectionPool {
     private Channel pollIdle(Host host) {
         while (!host.idle.isEmpty()) {
             Channel ch = host.idle.pollLast();
-            cancelIdleTimer(ch);
             if (ch.isActive()) {
                 return startRequest(ch);
             }
@@ -310,13 +312,36 @@ public final class ConnectionPool {
         if (!ch.config().isAutoRead()) {
             ch.config().setAutoRead(true);
         }
-        if (owner != null && owner.idleTimeoutMillis() > 0) {
-            ch.attr(IDLE_TIMER).set(loop.schedule(() -> {
-                if (host.idle.remove(ch)) {
-                    ch.close();
-                }
-            }, owner.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
+        long[] since = ch.attr(IDLE_SINCE).get();
+        if (owner != null && owner.idleTimeoutMillis() > 0 && since != null) {
+            since[0] = System.nanoTime();
+            if (ch.attr(IDLE_TIMER).get() == null) {
+                long timeout = TimeUnit.MILLISECONDS.toNanos(owner.idleTimeoutMillis());
+                scheduleIdleCheck(host, ch, timeout, timeout);
+            }
         }
+    }
+
+    /**
+     * Closes {@code ch} once it has been idle for {@code timeoutNanos} (the cluster's idle_timeout).
+     * One timer per connection, re-armed for the remainder when it finds the connection idle for less
+     * (or in use: its next release arms it again), rather than a timer scheduled and cancelled on
+     * every request.
+     */
+    private void scheduleIdleCheck(Host host, Channel ch, long delayNanos, long timeoutNanos) {
+        ch.attr(IDLE_TIMER).set(loop.schedule(() -> {
+            ch.attr(IDLE_TIMER).set(null);
+            if (!host.idle.contains(ch)) {
+                return;
+            }
+            long idle = System.nanoTime() - ch.attr(IDLE_SINCE).get()[0];
+            if (idle >= timeoutNanos) {
+                host.idle.remove(ch);
+                ch.close();
+            } else {
+                scheduleIdleCheck(host, ch, timeoutNanos - idle, timeoutNanos);
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS));
     }
 
     int idleCount() {
