@@ -29,7 +29,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -141,9 +140,6 @@ class ContainerImagesIT {
      * through the sidecar's virtualInbound listener and reaches details.
      */
     @Test
-    @Disabled("the proxy ignores virtualInbound's envoy.filters.listener.original_dst listener filter (it honours only"
-            + " use_original_dst), so a captured inbound connection matches no port chain and InboundPassthroughCluster"
-            + " answers UH: reported to the proxy owner; enable once fixed")
     void anInjectedPodServesThroughTheInboundCapture() throws Exception {
         PodmanPod pod = injectedDetails();
         HttpClient http = client(null);

@@ -28,10 +28,16 @@ import org.junit.jupiter.api.Test;
  * the proxy there as its own JVM with group 1337. Clients (curl, bash) run as root in the namespace,
  * so they are captured; the only way their connection to a VIP can succeed is through the proxy,
  * which must read SO_ORIGINAL_DST to learn the port they dialled.
+ *
+ * <p>Inbound, a second namespace ({@code CLIENT_NS}, the other end of the veth) plays another pod: its
+ * connections to this pod's address arrive through PREROUTING and are REDIRECTed to 15006, as Istio's
+ * ISTIO_INBOUND does; virtualInbound must find the dialled port to pick the 9080 chain, and deliver to the
+ * app from 127.0.0.6 (upstream_bind_config).
  */
 class RedirectCaptureNamespaceTest {
 
     static final String NS = "qmesh-proxy-" + ProcessHandle.current().pid();
+    static final String CLIENT_NS = "qmesh-client-" + ProcessHandle.current().pid();
     static Process sidecar;
 
     @BeforeAll
@@ -48,7 +54,10 @@ class RedirectCaptureNamespaceTest {
         must("ip", "-n", NS, "addr", "add", NamespaceSidecar.MYSQL_POD + "/32", "dev", "qpod0");
         must("ip", "-n", NS, "addr", "add", NamespaceSidecar.EXTERNAL_HOST + "/32", "dev", "qpod0");
         must("ip", "-n", NS, "link", "set", "qpod0", "up");
-        must("ip", "-n", NS, "link", "set", "qpod1", "up");
+        must("ip", "netns", "add", CLIENT_NS);
+        must("ip", "-n", NS, "link", "set", "qpod1", "netns", CLIENT_NS);
+        must("ip", "-n", CLIENT_NS, "addr", "add", "198.51.100.99/24", "dev", "qpod1");
+        must("ip", "-n", CLIENT_NS, "link", "set", "qpod1", "up");
         must("ip", "-n", NS, "route", "add", "10.96.0.0/16", "dev", "qpod0");
         mustInNs("iptables", "-t", "nat", "-N", "QMESH_OUTPUT");
         mustInNs("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-j", "QMESH_OUTPUT");
@@ -56,6 +65,11 @@ class RedirectCaptureNamespaceTest {
         mustInNs("iptables", "-t", "nat", "-A", "QMESH_OUTPUT", "-d", "127.0.0.1/32", "-j", "RETURN");
         mustInNs("iptables", "-t", "nat", "-A", "QMESH_OUTPUT", "-p", "tcp", "-j", "REDIRECT", "--to-ports",
                 String.valueOf(NamespaceSidecar.OUTBOUND_PORT));
+
+        mustInNs("iptables", "-t", "nat", "-N", "QMESH_INBOUND");
+        mustInNs("iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "-j", "QMESH_INBOUND");
+        mustInNs("iptables", "-t", "nat", "-A", "QMESH_INBOUND", "-p", "tcp", "-j", "REDIRECT", "--to-ports",
+                String.valueOf(NamespaceSidecar.INBOUND_PORT));
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         sidecar = new ProcessBuilder("ip", "netns", "exec", NS, "setpriv", "--regid", "1337", "--clear-groups", "--",
@@ -83,6 +97,7 @@ class RedirectCaptureNamespaceTest {
             }
         }
         run("ip", "netns", "del", NS);
+        run("ip", "netns", "del", CLIENT_NS);
     }
 
     @Test
@@ -125,6 +140,14 @@ class RedirectCaptureNamespaceTest {
         Result r = inNs("curl", "-s", "-i", "--max-time", "10", "http://" + NamespaceSidecar.EXTERNAL_HOST + ":9080/x");
         assertTrue(r.output().contains("x-envoy-upstream-service-time"), r.output());
         assertTrue(r.output().endsWith("external host=" + NamespaceSidecar.EXTERNAL_HOST + ":9080"), r.output());
+    }
+
+    @Test
+    void inboundCaptureReachesTheAppThroughVirtualInboundFrom127006() {
+        // From another pod: PREROUTING redirects to 15006; only the original destination says "port 9080".
+        Result r = run("ip", "netns", "exec", CLIENT_NS, "curl", "-s", "--max-time", "10",
+                "http://" + NamespaceSidecar.POD_IP + ":9080/");
+        assertEquals("app from=127.0.0.6", r.output());
     }
 
     @Test

@@ -74,10 +74,7 @@ public final class ClusterTranslator {
     static List<Cluster> local(ProxyNode proxy) {
         List<Cluster> out = new ArrayList<>();
         if (proxy.type() == ProxyNode.Type.SIDECAR) {
-            out.add(originalDst(ClusterNames.INBOUND_PASSTHROUGH)
-                    .setUpstreamBindConfig(BindConfig.newBuilder()
-                            .setSourceAddress(SocketAddress.newBuilder().setAddress("127.0.0.6").setPortValue(0)))
-                    .build());
+            out.add(originalDst(ClusterNames.INBOUND_PASSTHROUGH).setUpstreamBindConfig(INBOUND_SOURCE).build());
             TreeMap<Integer, WorkloadPort> ports = new TreeMap<>();
             proxy.ports().forEach(p -> ports.putIfAbsent(p.port(), p));
             for (WorkloadPort p : ports.values()) {
@@ -209,6 +206,13 @@ public final class ClusterTranslator {
      * iptables capture (the proxy's uid is exempt); in explicit-proxy mode (NONE), where the proxy's inbound
      * listener holds the workload address, the app's own address ({@code APP_ADDRESS}).
      */
+    /**
+     * Istio's source for connections to the proxy's own workload: the capture rules RETURN traffic from
+     * 127.0.0.6 on lo, so the proxy's call to its pod address is not redirected back to 15006.
+     */
+    private static final BindConfig INBOUND_SOURCE = BindConfig.newBuilder()
+            .setSourceAddress(SocketAddress.newBuilder().setAddress("127.0.0.6").setPortValue(0)).build();
+
     private static Cluster inbound(ProxyNode proxy, WorkloadPort port) {
         String name = ClusterNames.inbound(port.port());
         Cluster.Builder b = Cluster.newBuilder()
@@ -220,6 +224,9 @@ public final class ClusterTranslator {
                         .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
                                 .setEndpoint(Endpoint.newBuilder().setAddress(Protos.address(proxy.inboundEndpointAddress(), port.port()))))))
                 .setCircuitBreakers(UNLIMITED_BREAKERS);
+        if (!proxy.explicitProxy()) {
+            b.setUpstreamBindConfig(INBOUND_SOURCE);
+        }
         // An http2/grpc port speaks HTTP/2 to the app too, as Istio's inbound clusters do: gRPC
         // needs it end to end (trailers), and the proxy would otherwise send the app HTTP/1.1.
         if (port.protocol().isHttp2()) {

@@ -45,6 +45,8 @@ public final class ConnectionPool {
     private static final AttributeKey<UpstreamCluster> OWNER = AttributeKey.valueOf("qmesh.pool.owner");
     private static final AttributeKey<int[]> REQUESTS = AttributeKey.valueOf("qmesh.pool.requests");
     private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("qmesh.pool.idle");
+    /** When the connection last went idle (System.nanoTime). */
+    private static final AttributeKey<long[]> IDLE_SINCE = AttributeKey.valueOf("qmesh.pool.idleSince");
 
     private final EventLoop loop;
     private final Class<? extends SocketChannel> channelClass;
@@ -102,7 +104,7 @@ public final class ConnectionPool {
                                     boolean http2, Runnable onNewConnection) {
         assert loop.inEventLoop();
         if (http2) {
-            return openStream(address, connectTimeoutMillis, onNewConnection);
+            return openStream(address, cluster == null ? null : cluster.sourceAddress(), connectTimeoutMillis, onNewConnection);
         }
         Host host = hosts.computeIfAbsent(address, a -> new Host());
         Channel ch = pollIdle(host);
@@ -140,10 +142,12 @@ public final class ConnectionPool {
     private void open(Host host, Waiter waiter) {
         host.connections++;
         waiter.onNewConnection().run();
-        ChannelFuture future = connect(waiter.address(), waiter.connectTimeoutMillis(), pipelines.http1());
+        ChannelFuture future = connect(waiter.address(), waiter.cluster() == null ? null : waiter.cluster().sourceAddress(),
+                waiter.connectTimeoutMillis(), pipelines.http1());
         Channel ch = future.channel();
         ch.attr(OWNER).set(waiter.cluster());
         ch.attr(REQUESTS).set(new int[1]);
+        ch.attr(IDLE_SINCE).set(new long[1]);
         ch.closeFuture().addListener(f -> {
             host.connections--;
             host.idle.remove(ch);
@@ -182,7 +186,6 @@ public final class ConnectionPool {
     private Channel pollIdle(Host host) {
         while (!host.idle.isEmpty()) {
             Channel ch = host.idle.pollLast();
-            cancelIdleTimer(ch);
             if (ch.isActive()) {
                 return startRequest(ch);
             }
@@ -205,7 +208,8 @@ public final class ConnectionPool {
         }
     }
 
-    private Future<Channel> openStream(InetSocketAddress address, long connectTimeoutMillis, Runnable onNewConnection) {
+    private Future<Channel> openStream(InetSocketAddress address, InetSocketAddress source, long connectTimeoutMillis,
+                                       Runnable onNewConnection) {
         List<ChannelFuture> connections = multiplexed.computeIfAbsent(address, a -> new ArrayList<>(1));
         ChannelFuture usable = null;
         for (ChannelFuture f : connections) {
@@ -216,7 +220,7 @@ public final class ConnectionPool {
         }
         if (usable == null) {
             onNewConnection.run();
-            usable = connect(address, connectTimeoutMillis, pipelines.http2Connection());
+            usable = connect(address, source, connectTimeoutMillis, pipelines.http2Connection());
             ChannelFuture connecting = usable;
             connections.add(connecting);
             connecting.channel().closeFuture().addListener(x -> connections.remove(connecting));
@@ -252,7 +256,12 @@ public final class ConnectionPool {
                 && codec.connection().local().canOpenStream();
     }
 
-    private ChannelFuture connect(InetSocketAddress address, long connectTimeoutMillis,
+    /**
+     * Connects from {@code source} when the cluster binds one (upstream_bind_config), else from the kernel's
+     * choice. Known limit: pooling is per destination only, so an outbound call a workload makes to its own pod
+     * address may reuse its inbound cluster's idle connection (bound to 127.0.0.6) and skip the inbound listener.
+     */
+    private ChannelFuture connect(InetSocketAddress address, InetSocketAddress source, long connectTimeoutMillis,
                                   Supplier<ChannelHandler[]> pipeline) {
         return new Bootstrap()
                 .group(loop)
@@ -265,7 +274,7 @@ public final class ConnectionPool {
                         ch.pipeline().addLast(pipeline.get());
                     }
                 })
-                .connect(address);
+                .connect(address, source);
     }
 
     /**
@@ -303,13 +312,36 @@ public final class ConnectionPool {
         if (!ch.config().isAutoRead()) {
             ch.config().setAutoRead(true);
         }
-        if (owner != null && owner.idleTimeoutMillis() > 0) {
-            ch.attr(IDLE_TIMER).set(loop.schedule(() -> {
-                if (host.idle.remove(ch)) {
-                    ch.close();
-                }
-            }, owner.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
+        long[] since = ch.attr(IDLE_SINCE).get();
+        if (owner != null && owner.idleTimeoutMillis() > 0 && since != null) {
+            since[0] = System.nanoTime();
+            if (ch.attr(IDLE_TIMER).get() == null) {
+                long timeout = TimeUnit.MILLISECONDS.toNanos(owner.idleTimeoutMillis());
+                scheduleIdleCheck(host, ch, timeout, timeout);
+            }
         }
+    }
+
+    /**
+     * Closes {@code ch} once it has been idle for {@code timeoutNanos} (the cluster's idle_timeout).
+     * One timer per connection, re-armed for the remainder when it finds the connection idle for less
+     * (or in use: its next release arms it again), rather than a timer scheduled and cancelled on
+     * every request.
+     */
+    private void scheduleIdleCheck(Host host, Channel ch, long delayNanos, long timeoutNanos) {
+        ch.attr(IDLE_TIMER).set(loop.schedule(() -> {
+            ch.attr(IDLE_TIMER).set(null);
+            if (!host.idle.contains(ch)) {
+                return;
+            }
+            long idle = System.nanoTime() - ch.attr(IDLE_SINCE).get()[0];
+            if (idle >= timeoutNanos) {
+                host.idle.remove(ch);
+                ch.close();
+            } else {
+                scheduleIdleCheck(host, ch, timeoutNanos - idle, timeoutNanos);
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS));
     }
 
     int idleCount() {

@@ -1,5 +1,7 @@
 package io.qmesh.proxy.cluster;
 
+import java.net.InetSocketAddress;
+
 import io.qmesh.proxy.lb.LoadBalancer;
 import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.resilience.ClusterResilience;
@@ -23,6 +25,9 @@ import java.util.List;
  * @param aggregateClusters        for an {@code envoy.clusters.aggregate} cluster, its child clusters in priority
  *                                 order (see {@link AggregateSelection}); empty for a cluster with endpoints
  * @param responseHeaders          response mutations of the cluster's upstream {@code header_mutation} filter
+ * @param sourceAddress            upstream_bind_config.source_address: the local address connections bind
+ *                                 before connecting (Istio's 127.0.0.6 for inbound clusters, so the capture
+ *                                 rules let the proxy reach its own workload), or null for the kernel's choice
  */
 public record UpstreamCluster(
         String name,
@@ -38,7 +43,8 @@ public record UpstreamCluster(
         OutlierDetector.Config outlier,
         ClusterResilience resilience,
         List<String> aggregateClusters,
-        HeaderMutation responseHeaders) {
+        HeaderMutation responseHeaders,
+        InetSocketAddress sourceAddress) {
 
     /** A cluster with endpoints and no upstream filters. */
     public UpstreamCluster(String name, LbPolicy lbPolicy, long connectTimeoutMillis, int maxRequestsPerConnection,
@@ -46,7 +52,7 @@ public record UpstreamCluster(
                            long idleTimeoutMillis, CircuitBreaker.Thresholds thresholds, OutlierDetector.Config outlier,
                            ClusterResilience resilience) {
         this(name, lbPolicy, connectTimeoutMillis, maxRequestsPerConnection, loadBalancer, destinationService, subset,
-                protocol, idleTimeoutMillis, thresholds, outlier, resilience, List.of(), HeaderMutation.NONE);
+                protocol, idleTimeoutMillis, thresholds, outlier, resilience, List.of(), HeaderMutation.NONE, null);
     }
 
     public boolean aggregate() {

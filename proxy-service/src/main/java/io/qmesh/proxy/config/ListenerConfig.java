@@ -8,6 +8,8 @@ import java.util.List;
  * @param bindToPort     false for Istio's per-port outbound listeners, which only receive connections
  *                       handed over by a use_original_dst listener such as virtualOutbound
  * @param useOriginalDst hand requests to the listener of their original destination port
+ * @param restoresOriginalDst match filter chains on a captured connection's original destination (the
+ *                       original_dst listener filter, or use_original_dst), not the port it arrived on
  * @param outbound       traffic_direction OUTBOUND (reporter=source) vs INBOUND (reporter=destination)
  */
 public record ListenerConfig(
@@ -16,6 +18,7 @@ public record ListenerConfig(
         int port,
         boolean bindToPort,
         boolean useOriginalDst,
+        boolean restoresOriginalDst,
         boolean outbound,
         List<FilterChainConfig> filterChains,
         FilterChainConfig defaultChain) {

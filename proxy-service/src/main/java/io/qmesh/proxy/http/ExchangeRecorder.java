@@ -9,7 +9,20 @@ import java.time.Instant;
 /** Turns a finished exchange into counters, Istio metrics and an access log line. */
 final class ExchangeRecorder {
 
+    /** Status codes as label values, made once: the Istio series lookup then compares the same instances. */
+    private static final String[] STATUS_TEXT = new String[600];
+
+    static {
+        for (int i = 0; i < STATUS_TEXT.length; i++) {
+            STATUS_TEXT[i] = Integer.toString(i);
+        }
+    }
+
     private ExchangeRecorder() {
+    }
+
+    private static String statusText(int status) {
+        return status >= 0 && status < STATUS_TEXT.length ? STATUS_TEXT[status] : Integer.toString(status);
     }
 
     static void record(HttpExchange ex, int status, int flags, long durationNanos, long requestBytes, long responseBytes,
@@ -18,9 +31,11 @@ final class ExchangeRecorder {
         String prefix = "http." + ex.statPrefix() + ".";
         plane.stats().inc(prefix + "downstream_rq_total");
         plane.stats().inc(prefix + "downstream_rq_" + (status / 100) + "xx");
-        for (ResponseFlag f : ResponseFlag.values()) {
-            if ((flags & f.bit()) != 0) {
-                plane.stats().inc(prefix + "rq_response_flag." + f.code());
+        if (flags != 0) {
+            for (ResponseFlag f : ResponseFlag.values()) {
+                if ((flags & f.bit()) != 0) {
+                    plane.stats().inc(prefix + "rq_response_flag." + f.code());
+                }
             }
         }
         double millis = durationNanos / 1_000_000.0;
@@ -48,11 +63,11 @@ final class ExchangeRecorder {
             return new RequestLabels("source", local.workload(), local.namespace(), local.app(), local.version(),
                     part(peer, 0), part(peer, 1).equals("unknown") && c != null ? c.destinationNamespace() : part(peer, 1),
                     service, c == null ? "unknown" : c.destinationServiceName(), part(peer, 2), part(peer, 3),
-                    requestProtocol(ex), Integer.toString(status), ResponseFlag.format(flags), "unknown");
+                    requestProtocol(ex), statusText(status), ResponseFlag.format(flags), "unknown");
         }
         return new RequestLabels("destination", "unknown", "unknown", "unknown", "unknown",
                 local.workload(), local.namespace(), service, c == null ? "unknown" : c.destinationServiceName(),
-                local.app(), local.version(), requestProtocol(ex), Integer.toString(status), ResponseFlag.format(flags), "none");
+                local.app(), local.version(), requestProtocol(ex), statusText(status), ResponseFlag.format(flags), "none");
     }
 
     /** Istio's request_protocol: grpc for gRPC requests, else http. */

@@ -12,6 +12,9 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
  */
 final class HopByHop {
 
+    private static final HttpConversionUtil.ExtensionHeaderNames[] EXTENSIONS =
+            HttpConversionUtil.ExtensionHeaderNames.values();
+
     private HopByHop() {
     }
 
@@ -35,7 +38,7 @@ final class HopByHop {
         h.remove(HttpHeaderNames.TRAILER);
         h.remove(HttpHeaderNames.UPGRADE);
         h.remove(io.netty.handler.codec.http2.Http2CodecUtil.HTTP_UPGRADE_SETTINGS_HEADER);
-        for (HttpConversionUtil.ExtensionHeaderNames ext : HttpConversionUtil.ExtensionHeaderNames.values()) {
+        for (HttpConversionUtil.ExtensionHeaderNames ext : EXTENSIONS) {
             h.remove(ext.text());
         }
     }

@@ -33,7 +33,7 @@ public final class ListenerChannelInitializer extends ChannelInitializer<SocketC
         ListenerConfig listener = plane.config().get().listeners().get(listenerName);
         if (listener != null) {
             // REDIRECT-captured connections carry their real destination in SO_ORIGINAL_DST.
-            int port = listener.useOriginalDst() ? OriginalDestination.capture(ch).getPort() : ch.localAddress().getPort();
+            int port = listener.restoresOriginalDst() ? OriginalDestination.capture(ch).getPort() : ch.localAddress().getPort();
             ListenerConfig target = listener;
             if (listener.useOriginalDst() && port != listener.port()) {
                 ListenerConfig handOff = plane.config().get().virtualListenerForPort(port);

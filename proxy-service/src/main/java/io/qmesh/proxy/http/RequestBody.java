@@ -178,13 +178,17 @@ final class RequestBody {
         sink = null;
         sent = 0;
         sentLast = false;
+        unsentBytes = 0;
         if (!replayable) {
             // Nothing may be sent again; what was not written yet is useless now.
             for (ByteBuf b : chunks) {
                 b.release();
             }
             chunks.clear();
-            unsentBytes = 0;
+        } else {
+            for (ByteBuf b : chunks) {
+                unsentBytes += b.readableBytes(); // all of it goes to the next attempt
+            }
         }
         return whole;
     }

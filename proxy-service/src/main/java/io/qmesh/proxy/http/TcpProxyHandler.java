@@ -61,7 +61,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cluster.connectTimeoutMillis()))
                 .handler(new ByteRelay(downstream, n -> plane.metrics().tcpSent(labels, n)))
-                .connect(endpoint.address());
+                .connect(endpoint.address(), cluster.sourceAddress());
         upstream = f.channel();
         f.addListener((ChannelFutureListener) done -> {
             if (done.isSuccess() && !downstream.isActive()) {

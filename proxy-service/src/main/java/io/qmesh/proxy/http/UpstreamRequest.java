@@ -1,9 +1,7 @@
 package io.qmesh.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -11,7 +9,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -257,16 +254,14 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     /** Shadows the request to a mirror cluster (Envoy suffixes the host with -shadow). */
     private void mirror(UpstreamCluster shadowCluster) {
-        {
-            HttpHeaders h = headerTemplate.copy();
-            String host = h.get(HttpHeaderNames.HOST);
-            int colon = host.lastIndexOf(':');
-            h.set(HttpHeaderNames.HOST, colon > 0 && !host.endsWith("]")
-                    ? host.substring(0, colon) + "-shadow" + host.substring(colon) : host + "-shadow");
-            ex.body.frame(h, downstreamContentLength);
-            ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
-                    ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
-        }
+        HttpHeaders h = headerTemplate.copy();
+        String host = h.get(HttpHeaderNames.HOST);
+        int colon = host.lastIndexOf(':');
+        h.set(HttpHeaderNames.HOST, colon > 0 && !host.endsWith("]")
+                ? host.substring(0, colon) + "-shadow" + host.substring(colon) : host + "-shadow");
+        ex.body.frame(h, downstreamContentLength);
+        ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
+                ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
     }
 
     private Long computeHash() {
@@ -318,7 +313,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             h.set("x-forwarded-proto", "http");
         }
         if (!h.contains("x-request-id")) {
-            h.set("x-request-id", UUID.randomUUID().toString());
+            h.set("x-request-id", requestId());
             ex.request.headers().set("x-request-id", h.get("x-request-id"));
         }
         ex.table.requestHeaders().applyTo(h);
@@ -327,6 +322,17 @@ final class UpstreamRequest implements UpstreamResponseListener {
         ex.target.requestHeaders().applyTo(h);
         headerTemplate = h;
         upstreamUri = rewritePath(ex.view.pathAndQuery());
+    }
+
+    /**
+     * A random (version 4) UUID for x-request-id, from the event loop's ThreadLocalRandom: unique
+     * enough for tracing, as Envoy's; UUID.randomUUID() would take SecureRandom's lock on every request.
+     */
+    private static String requestId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     private String rewritePath(String pathAndQuery) {
@@ -443,7 +449,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
         replacement = null;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
-        HttpHeaders headers = headerTemplate.copy();
+        // The template is copied only if something may need it again (a retry, a mirror).
+        HttpHeaders headers = policy.numRetries() == 0 && shadows.isEmpty() ? headerTemplate : headerTemplate.copy();
         ex.body.frame(headers, downstreamContentLength);
         // A failed write reaches UpstreamHandler.exceptionCaught (void promises), which ends the attempt.
         ex.body.sendTo(ch, ex.request.method(), upstreamUri, headers);

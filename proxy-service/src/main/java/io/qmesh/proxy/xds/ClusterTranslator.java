@@ -3,6 +3,7 @@ package io.qmesh.proxy.xds;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.netty.util.NetUtil;
 import io.qmesh.proxy.cluster.LbPolicy;
 import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.cluster.UpstreamProtocol;
@@ -126,7 +127,7 @@ public final class ClusterTranslator {
         }
         return new UpstreamCluster(c.getName(), policy, connectTimeout, maxPerConnection, lb, service, subset,
                 protocol(c, field), idleTimeout, ResilienceTranslator.thresholds(c, field), outlier, state, List.of(),
-                UpstreamFilters.responseMutations(httpOptions, field));
+                UpstreamFilters.responseMutations(httpOptions, field), sourceAddress(c, field));
     }
 
     /** An aggregate cluster: no endpoints of its own, each attempt goes to one of its children. */
@@ -139,7 +140,28 @@ public final class ClusterTranslator {
                 new RoundRobinLoadBalancer(List.of(), random), parts.length == 4 ? parts[3] : c.getName(),
                 parts.length == 4 ? parts[2] : "", UpstreamProtocol.HTTP1, DEFAULT_IDLE_TIMEOUT_MILLIS,
                 ResilienceTranslator.thresholds(c, field), null, resilience.forCluster(c.getName()), children,
-                io.qmesh.proxy.route.HeaderMutation.NONE);
+                io.qmesh.proxy.route.HeaderMutation.NONE, null);
+    }
+
+    /** upstream_bind_config.source_address: an IP literal (port 0 lets the kernel pick one), or null if unset. */
+    private static InetSocketAddress sourceAddress(Cluster c, String field) throws InvalidConfigException {
+        if (!c.hasUpstreamBindConfig()) {
+            return null;
+        }
+        var sa = c.getUpstreamBindConfig().getSourceAddress();
+        String f = field + ".upstream_bind_config.source_address";
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(sa.getAddress());
+        if (ip == null) {
+            throw new InvalidConfigException(f + ".address: \"" + sa.getAddress() + "\" (expected: an IP address)");
+        }
+        if (sa.getPortValue() > 65535) {
+            throw new InvalidConfigException(f + ".port_value: " + sa.getPortValue() + " (expected: 0-65535)");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), sa.getPortValue());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("a 4- or 16-byte address is always valid", e);
+        }
     }
 
     private static HttpProtocolOptions httpProtocolOptions(Cluster c, String field) throws InvalidConfigException {

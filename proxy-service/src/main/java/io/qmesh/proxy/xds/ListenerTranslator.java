@@ -25,6 +25,7 @@ public final class ListenerTranslator {
 
     static final String HCM = "envoy.filters.network.http_connection_manager";
     static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+    static final String ORIGINAL_DST_FILTER = "envoy.filters.listener.original_dst";
 
     private final HttpFilterRegistry filters;
     private final RouteTranslator routes;
@@ -51,8 +52,19 @@ public final class ListenerTranslator {
                 ? chain(l.getDefaultFilterChain(), field + ".default_filter_chain") : null;
         boolean bind = !l.hasBindToPort() || l.getBindToPort().getValue();
         boolean outbound = l.getTrafficDirection() != TrafficDirection.INBOUND;
-        return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), bind,
-                l.hasUseOriginalDst() && l.getUseOriginalDst().getValue(), outbound, List.copyOf(chains), defaultChain);
+        boolean useOriginalDst = l.hasUseOriginalDst() && l.getUseOriginalDst().getValue();
+        return new ListenerConfig(l.getName(), sa.getAddress(), sa.getPortValue(), bind, useOriginalDst,
+                useOriginalDst || hasOriginalDstFilter(l), outbound, List.copyOf(chains), defaultChain);
+    }
+
+    /**
+     * Envoy's {@code original_dst} listener filter makes a REDIRECT-captured connection's original destination
+     * its local address, so filter chains match the port the client dialled: Istio's virtualInbound (15006)
+     * carries it, without use_original_dst (nothing is handed to another listener).
+     */
+    private static boolean hasOriginalDstFilter(Listener l) {
+        return l.getListenerFiltersList().stream().anyMatch(f -> f.getName().equals(ORIGINAL_DST_FILTER)
+                || f.getTypedConfig().getTypeUrl().endsWith("envoy.extensions.filters.listener.original_dst.v3.OriginalDst"));
     }
 
     private FilterChainConfig chain(FilterChain fc, String field) throws InvalidConfigException {

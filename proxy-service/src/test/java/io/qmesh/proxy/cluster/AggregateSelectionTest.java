@@ -35,7 +35,7 @@ class AggregateSelectionTest {
     final UpstreamCluster aggregate = new UpstreamCluster("aggregate", LbPolicy.CLUSTER_PROVIDED, 1000, 0,
             new RoundRobinLoadBalancer(List.of(), RandomSource.seeded(1)), "reviews.default.svc.cluster.local", "",
             UpstreamProtocol.HTTP1, 0, io.qmesh.proxy.resilience.CircuitBreaker.Thresholds.ENVOY_DEFAULTS, null,
-            resilience.forCluster("aggregate"), List.of("primary", "fallback"), io.qmesh.proxy.route.HeaderMutation.NONE);
+            resilience.forCluster("aggregate"), List.of("primary", "fallback"), io.qmesh.proxy.route.HeaderMutation.NONE, null);
     final Map<String, UpstreamCluster> clusters = Map.of("primary", primary, "fallback", fallback, "aggregate", aggregate);
 
     static List<LbEndpoint> hosts(int n, int basePort) {

@@ -62,7 +62,7 @@ class DownstreamPipelineTest {
         var router = new RouterFilterFactory();
         FilterChainConfig chain = new FilterChainConfig("c", 0, "test", null, new FilterChainConfig.RouteTableRef(table),
                 List.of(router.create(router.parse(com.google.protobuf.Any.getDefaultInstance(), "f"))), null);
-        ListenerConfig listener = new ListenerConfig("test", "127.0.0.1", 80, true, false, true, List.of(chain), null);
+        ListenerConfig listener = new ListenerConfig("test", "127.0.0.1", 80, true, false, false, true, List.of(chain), null);
         ProxyConfig config = new ProxyConfig(1, "v", Map.of("test", listener), Map.of(), Map.of(), true);
         DataPlane plane = new DataPlane(new AtomicReference<>(config), stats, new IstioMetrics(), log::add,
                 RandomSource.seeded(1), System::nanoTime,

@@ -73,6 +73,7 @@ class RequestBodyTest {
         body.add(new DefaultLastHttpContent());
         assertEquals("POST abcdef|", drain(first));
         assertTrue(body.detach(), "the whole request reached the first attempt");
+        assertFalse(body.wantsMore(), "complete: nothing more to read");
 
         EmbeddedChannel retry = new EmbeddedChannel();
         body.sendTo(retry, HttpMethod.POST, "/", new DefaultHttpHeaders());
@@ -80,6 +81,25 @@ class RequestBodyTest {
         assertInstanceOf(FullHttpRequest.class, full, "complete by now: one message");
         assertEquals("abcdef", ((FullHttpRequest) full).content().toString(StandardCharsets.US_ASCII));
         ReferenceCountUtil.release(full);
+        body.release();
+        assertAllReleased();
+    }
+
+    @Test
+    void aRetryBackOffReadsAheadOnlyUpToTheLimitAgain() {
+        RequestBody body = new RequestBody(6);
+        body.add(part("abcd"));
+        EmbeddedChannel first = new EmbeddedChannel();
+        body.sendTo(first, HttpMethod.POST, "/", new DefaultHttpHeaders());
+        drain(first);
+        body.detach(); // the attempt failed: its 4 bytes wait for the next one
+        assertTrue(body.wantsMore());
+        body.add(part("ef"));
+        assertFalse(body.wantsMore(), "6 bytes wait for the retry");
+        EmbeddedChannel retry = new EmbeddedChannel();
+        body.sendTo(retry, HttpMethod.POST, "/", new DefaultHttpHeaders());
+        body.add(new DefaultLastHttpContent());
+        assertEquals("POST abcdef|", drain(retry));
         body.release();
         assertAllReleased();
     }

@@ -8,6 +8,16 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.core.v3.BindConfig;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -51,6 +61,11 @@ public final class NamespaceSidecar {
     /** A host outside the mesh (no listener, no cluster): reachable only through PassthroughCluster. */
     public static final String EXTERNAL_HOST = "198.51.100.23";
     public static final int OUTBOUND_PORT = 15001;
+    public static final int INBOUND_PORT = 15006;
+    /** This pod's own address; its app listens on 9080 and is reached through virtualInbound. */
+    public static final String POD_IP = "198.51.100.1";
+
+    private static final String INBOUND_CLUSTER = "inbound|9080||";
 
     private NamespaceSidecar() {
     }
@@ -65,6 +80,16 @@ public final class NamespaceSidecar {
         lines.setDaemon(true);
         lines.start();
 
+        HttpServer app = HttpServer.create(new InetSocketAddress(POD_IP, 9080), 16);
+        app.createContext("/", ex -> {
+            byte[] body = ("app from=" + ex.getRemoteAddress().getAddress().getHostAddress()).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        app.start();
+
         FakeAdsServer ads = new FakeAdsServer().start();
         String reviewsCluster = Mesh.outbound(9080, "", "reviews.default.svc.cluster.local");
         String mysqlCluster = Mesh.outbound(9090, "", "mysqldb.default.svc.cluster.local");
@@ -72,7 +97,8 @@ public final class NamespaceSidecar {
                 Mesh.edsCluster(mysqlCluster, Cluster.LbPolicy.ROUND_ROBIN),
                 Cluster.newBuilder().setName("PassthroughCluster").setType(Cluster.DiscoveryType.ORIGINAL_DST)
                         .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
-                        .setConnectTimeout(Duration.newBuilder().setSeconds(1)).build()));
+                        .setConnectTimeout(Duration.newBuilder().setSeconds(1)).build(),
+                inboundCluster()));
         ads.set(TypeUrls.ENDPOINT, "1", List.of(
                 Mesh.endpoints(reviewsCluster, new InetSocketAddress(REVIEWS_POD, 9080)),
                 Mesh.endpoints(mysqlCluster, new InetSocketAddress(MYSQL_POD, 9090))));
@@ -93,7 +119,7 @@ public final class NamespaceSidecar {
                 .build();
         ads.set(TypeUrls.LISTENER, "1", List.of(
                 Mesh.virtualOutbound().toBuilder().setAddress(Mesh.address("0.0.0.0", OUTBOUND_PORT)).build(),
-                Mesh.outboundHttpPort(9080), tcp9090));
+                Mesh.outboundHttpPort(9080), tcp9090, virtualInbound()));
 
         ProxyServer proxy = new ProxyServer(BootstrapLoader.fromEnv(Map.of(
                 "POD_NAME", "productpage-v1-ns", "POD_NAMESPACE", "default", "INSTANCE_IP", "198.51.100.1",
@@ -110,9 +136,44 @@ public final class NamespaceSidecar {
         proxy.close();
         ads.close();
         reviews.stop(0);
+        app.stop(0);
         external.stop(0);
         externalHttp.stop(0);
         mysql.close();
+    }
+
+    /** Istio's {@code inbound|9080||}: the pod's own app, dialled from 127.0.0.6 so the capture rules let it pass. */
+    private static Cluster inboundCluster() {
+        return Cluster.newBuilder().setName(INBOUND_CLUSTER).setType(Cluster.DiscoveryType.STATIC)
+                .setConnectTimeout(Duration.newBuilder().setSeconds(1))
+                .setLoadAssignment(Mesh.endpoints(INBOUND_CLUSTER, new InetSocketAddress(POD_IP, 9080)))
+                .setUpstreamBindConfig(BindConfig.newBuilder().setSourceAddress(
+                        SocketAddress.newBuilder().setAddress("127.0.0.6").setPortValue(0)))
+                .build();
+    }
+
+    /**
+     * Istio's virtualInbound: bound on 15006, the original_dst listener filter (and no use_original_dst), one
+     * filter chain per workload port matched on the destination port, routes inline.
+     */
+    private static Listener virtualInbound() {
+        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix("inbound_0.0.0.0_9080")
+                .setRouteConfig(RouteConfiguration.newBuilder().setName("inbound|9080||")
+                        .addVirtualHosts(VirtualHost.newBuilder().setName("inbound|http|9080").addDomains("*")
+                                .addRoutes(Mesh.prefixRoute("/", INBOUND_CLUSTER))))
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return Listener.newBuilder().setName("virtualInbound").setAddress(Mesh.address("0.0.0.0", INBOUND_PORT))
+                .setTrafficDirection(TrafficDirection.INBOUND)
+                .addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.original_dst")
+                        .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())))
+                .addFilterChains(FilterChain.newBuilder().setName("0.0.0.0_9080")
+                        .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(9080)))
+                        .addFilters(Filter.newBuilder().setName("envoy.filters.network.http_connection_manager")
+                                .setTypedConfig(Any.pack(hcm))))
+                .build();
     }
 
     /** Answers every request with {@code <name> host=<Host header>}. */
