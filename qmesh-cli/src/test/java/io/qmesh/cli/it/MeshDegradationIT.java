@@ -7,16 +7,13 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The walkthrough's degradation step (docs/walkthrough.md) against a real {@code qmesh up} whose reviews v2
@@ -30,56 +27,28 @@ class MeshDegradationIT {
     static final String REVIEWS_ERROR = "Error fetching product reviews!";
     static final String DETAILS_ERROR = "Error fetching product details!";
 
-    static Qmesh qmesh;
-    static Process up;
-    static String subnet;
+    static BookinfoMesh mesh;
     static Browser browser;
-    static Path upLog;
 
     @BeforeAll
     static void up() throws Exception {
-        Path work = Path.of("target/qmesh-degradation-it").toAbsolutePath();
-        Files.createDirectories(work);
-        qmesh = new Qmesh(work.resolve("run"));
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        subnet = "127." + r.nextInt(100, 250) + "." + r.nextInt(1, 250);
-        upLog = work.resolve("up.log");
-        up = qmesh.start(upLog, "up", "--subnet", subnet, "--reset",
+        mesh = BookinfoMesh.start("qmesh-degradation-it",
                 "--app-env", "reviews-v2:FAULT_MODE=error", "--app-env", "reviews-v3:FAULT_MODE=error",
                 "--app-env", "details-v1:FAULT_MODE=error");
-        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
-        while (!Files.readString(upLog).contains("qmesh is up")) {
-            if (!up.isAlive()) {
-                fail("qmesh up exited with " + up.exitValue() + ":\n" + Files.readString(upLog));
-            }
-            if (System.nanoTime() > deadline) {
-                fail("qmesh up not up in 300 s:\n" + Files.readString(upLog));
-            }
-            Thread.sleep(250);
-        }
-        browser = new Browser("http://" + subnet + ".1:8080");
+        browser = new Browser(mesh.gateway);
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (up != null && up.isAlive()) {
-            qmesh.run("down");
-            up.destroyForcibly();
-        }
+        mesh.stop();
     }
 
     static String productpageAdmin() {
-        return "http://" + subnet + ".11:15000";
+        return mesh.admin("11");
     }
 
     static void apply(String... samples) throws Exception {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("apply"));
-        for (String s : samples) {
-            args.add("-f");
-            args.add(Qmesh.sample(s).toString());
-        }
-        Qmesh.Result r = qmesh.run(args.toArray(String[]::new));
-        assertEquals(0, r.exit(), r.toString());
+        mesh.apply(Arrays.stream(samples).map(Qmesh::sample).toArray(Path[]::new));
     }
 
     @Test
