@@ -2,7 +2,9 @@
 # What the resilience features cost when configured but not triggering: requests/s and p99 through
 # one qmesh proxy with circuit breakers (high limits), outlier detection and a local rate limit that
 # never fires (a virtual-host bucket plus a wildcard descriptor on Host, so every request also builds
-# a descriptor and looks up its bucket), as a ratio to the same proxy without them, side by side.
+# a descriptor and looks up its bucket), and FallbackPolicy's constructs (the route goes through an
+# aggregate cluster with the previous-priorities retry priority, and carries a custom_response local
+# reply), as a ratio to the same proxy without them, side by side.
 #
 #   bench/resilience-overhead.sh [seconds-per-run=5] [repeats=5]
 #

@@ -40,6 +40,7 @@ import io.qmesh.proxy.lb.RandomSource;
 import io.qmesh.proxy.stats.AccessLogEntry;
 import io.qmesh.proxy.stats.ResponseFlag;
 import io.qmesh.proxy.testing.FakeAdsServer;
+import io.qmesh.proxy.testing.FallbackXds;
 import io.qmesh.proxy.testing.Mesh;
 import io.qmesh.proxy.testing.ProxyHarness;
 import io.qmesh.proxy.testing.TestUpstream;
@@ -145,7 +146,7 @@ class FallbackPolicyTest {
     }
 
     static com.google.protobuf.Duration ms(long millis) {
-        return com.google.protobuf.Duration.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
+        return FallbackXds.duration(millis);
     }
 
     static String aggregateName(String primary) {
@@ -154,83 +155,19 @@ class FallbackPolicyTest {
 
     /** The fallback destination's endpoints under the policy's name, marking what it serves. */
     static Cluster fallbackCluster() {
-        HeaderMutation mark = HeaderMutation.newBuilder().setAppend(HeaderValueOption.newBuilder()
-                .setHeader(HeaderValue.newBuilder().setKey("x-qmesh-fallback").setValue("default/reviews-v1"))
-                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)).build();
-        Cluster c = Mesh.edsCluster(FALLBACK, Cluster.LbPolicy.ROUND_ROBIN);
-        return c.toBuilder()
-                .setEdsClusterConfig(c.getEdsClusterConfig().toBuilder().setServiceName(FALLBACK_ORIGINAL))
-                .putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Any.pack(
-                        HttpProtocolOptions.newBuilder()
-                                .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
-                                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.header_mutation")
-                                        .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
-                                                .newBuilder().setMutations(Mutations.newBuilder().addResponseMutations(mark)).build())))
-                                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.upstream_codec")
-                                        .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())))
-                                .build()))
-                .build();
+        return FallbackXds.fallbackCluster(FALLBACK, FALLBACK_ORIGINAL, "default/reviews-v1");
     }
 
     static Cluster aggregate(String primary) {
-        return Cluster.newBuilder()
-                .setName(aggregateName(primary))
-                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
-                .setClusterType(Cluster.CustomClusterType.newBuilder().setName("envoy.clusters.aggregate")
-                        .setTypedConfig(Any.pack(ClusterConfig.newBuilder().addClusters(primary).addClusters(FALLBACK).build())))
-                .build();
+        return FallbackXds.aggregate(aggregateName(primary), primary, FALLBACK);
     }
 
-    /** Pilot's route for a destination fallback: the route's retries on the primary, then one on the fallback. */
     static Route aggregateRoute(String prefix, String primary, int routeRetries, long perTryMillis) {
-        RetryPolicy.Builder retry = RetryPolicy.newBuilder()
-                .setRetryOn("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes,5xx,reset")
-                .setNumRetries(UInt32Value.of(routeRetries + 1))
-                .addRetriableStatusCodes(503)
-                .setRetryPriority(RetryPolicy.RetryPriority.newBuilder().setName("envoy.retry_priorities.previous_priorities")
-                        .setTypedConfig(Any.pack(PreviousPrioritiesConfig.newBuilder().setUpdateFrequency(routeRetries + 1).build())))
-                .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
-                        .setName("envoy.retry_host_predicates.previous_hosts")
-                        .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDefaultInstance())))
-                .setHostSelectionRetryMaxAttempts(5);
-        if (perTryMillis > 0) {
-            retry.setPerTryTimeout(ms(perTryMillis));
-        }
-        return Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix(prefix))
-                .setRoute(RouteAction.newBuilder().setCluster(aggregateName(primary)).setTimeout(ms(0)).setRetryPolicy(retry))
-                .build();
+        return FallbackXds.aggregateRoute(prefix, aggregateName(primary), routeRetries, perTryMillis);
     }
 
-    /** Pilot's route for a response fallback: any 5xx or an overload becomes a degraded 200. */
     static Route staticRoute(String prefix, String cluster) {
-        LocalResponsePolicy degraded = LocalResponsePolicy.newBuilder()
-                .setStatusCode(UInt32Value.of(200))
-                .setBody(DataSource.newBuilder().setInlineString("{\"degraded\": true}"))
-                .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder().setKey("content-type").setValue("application/json"))
-                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder().setKey("x-qmesh-fallback").setValue("default/details-static"))
-                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                .build();
-        Matcher.MatcherList.Predicate predicate = Matcher.MatcherList.Predicate.newBuilder().setOrMatcher(
-                Matcher.MatcherList.Predicate.PredicateList.newBuilder()
-                        .addPredicate(single(HttpResponseStatusCodeClassMatchInput.getDefaultInstance(), "5xx"))
-                        .addPredicate(single(HttpResponseHeaderMatchInput.newBuilder().setHeaderName("x-envoy-overloaded").build(), "true"))
-                        .addPredicate(single(HttpResponseStatusCodeMatchInput.getDefaultInstance(), "504"))).build();
-        CustomResponse cr = CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder().setMatcherList(
-                Matcher.MatcherList.newBuilder().addMatchers(Matcher.MatcherList.FieldMatcher.newBuilder()
-                        .setPredicate(predicate)
-                        .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder()
-                                .setName("fallback:default/details-static").setTypedConfig(Any.pack(degraded))))))).build();
-        return Mesh.prefixRoute(prefix, cluster).toBuilder().putTypedPerFilterConfig(CUSTOM_RESPONSE, Any.pack(cr)).build();
-    }
-
-    static Matcher.MatcherList.Predicate single(Message input, String exact) {
-        return Matcher.MatcherList.Predicate.newBuilder().setSinglePredicate(Matcher.MatcherList.Predicate.SinglePredicate.newBuilder()
-                .setInput(TypedExtensionConfig.newBuilder().setName("input").setTypedConfig(Any.pack(input)))
-                .setValueMatch(StringMatcher.newBuilder().setExact(exact))).build();
+        return FallbackXds.staticRoute(prefix, cluster, "default/details-static");
     }
 
     static long stat(String cluster, String name) {

@@ -11,7 +11,9 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RateLimit;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
@@ -29,7 +31,9 @@ import java.util.List;
  * cluster. {@code <plainPort>:<upstreamPort>} has nothing more; {@code <resilientPort>:<upstreamPort>}
  * has every resilience feature configured the way pilot sends it but never triggering: circuit breakers with high limits, outlier detection (5 consecutive 5xx), and
  * the local rate limit filter with a virtual-host bucket and a wildcard descriptor on the Host header
- * (a bucket per host, the per-request descriptor path) whose buckets never empty. Prints
+ * (a bucket per host, the per-request descriptor path) whose buckets never empty, and both FallbackPolicy
+ * constructs on the route: an aggregate cluster (origin, then a marked fallback over the same endpoints) with
+ * the previous-priorities retry priority, and a custom_response local reply for 5xx. Prints
  * {@code ads <port>} per proxy, in order; runs until killed.
  */
 public final class ResilienceBenchControlPlane {
@@ -37,6 +41,7 @@ public final class ResilienceBenchControlPlane {
     private static final String SERVICE = "origin.default.svc.cluster.local";
     private static final int SERVICE_PORT = 8080;
     private static final String FILTER = "envoy.filters.http.local_ratelimit";
+    private static final String CUSTOM_RESPONSE = "envoy.filters.http.custom_response";
     private static final int NEVER = (int) 4_294_967_295L;
 
     private ResilienceBenchControlPlane() {
@@ -61,9 +66,21 @@ public final class ResilienceBenchControlPlane {
         String cluster = Mesh.outbound(SERVICE_PORT, "", SERVICE);
         HttpFilter rateLimit = HttpFilter.newBuilder().setName(FILTER)
                 .setTypedConfig(Any.pack(LocalRateLimit.newBuilder().setStatPrefix("http_local_rate_limiter").build())).build();
-        Listener listener = resilient ? BenchControlPlane.listener(listenPort, Mesh.faultFilter(), rateLimit)
+        HttpFilter customResponse = HttpFilter.newBuilder().setName(CUSTOM_RESPONSE)
+                .setTypedConfig(Any.pack(CustomResponse.getDefaultInstance())).build();
+        Listener listener = resilient ? BenchControlPlane.listener(listenPort, Mesh.faultFilter(), rateLimit, customResponse)
                 : BenchControlPlane.listener(listenPort, Mesh.faultFilter());
-        RouteConfiguration rc = Mesh.routeConfig(SERVICE_PORT, SERVICE, Mesh.prefixRoute("/", cluster));
+        String fallback = "fallback~default~origin-fallback" + cluster.substring(cluster.indexOf('|'));
+        String aggregate = "aggregate~default~origin-fallback" + cluster.substring(cluster.indexOf('|'));
+        Route route = Mesh.prefixRoute("/", cluster);
+        if (resilient) {
+            // Never taken: the origin always answers 200, so no retry moves to the fallback priority.
+            route = FallbackXds.aggregateRoute("/", aggregate, 2, 0).toBuilder()
+                    .putTypedPerFilterConfig(CUSTOM_RESPONSE, FallbackXds.staticRoute("/", cluster, "default/origin-static")
+                            .getTypedPerFilterConfigOrThrow(CUSTOM_RESPONSE))
+                    .build();
+        }
+        RouteConfiguration rc = Mesh.routeConfig(SERVICE_PORT, SERVICE, route);
         VirtualHost.Builder vh = rc.getVirtualHosts(0).toBuilder().addDomains("*");
         Cluster.Builder c = Mesh.edsCluster(cluster, Cluster.LbPolicy.ROUND_ROBIN).toBuilder();
         if (resilient) {
@@ -78,7 +95,10 @@ public final class ResilienceBenchControlPlane {
                             .setInterval(Duration.newBuilder().setSeconds(10)).setBaseEjectionTime(Duration.newBuilder().setSeconds(30))
                             .setMaxEjectionPercent(UInt32Value.of(10)));
         }
-        ads.set(TypeUrls.CLUSTER, "1", List.of(c.build()));
+        ads.set(TypeUrls.CLUSTER, "1", resilient
+                ? List.of(c.build(), FallbackXds.fallbackCluster(fallback, cluster, "default/origin-fallback"),
+                        FallbackXds.aggregate(aggregate, cluster, fallback))
+                : List.of(c.build()));
         ads.set(TypeUrls.ENDPOINT, "1", List.of(Mesh.endpoints(cluster, new InetSocketAddress("127.0.0.1", upstreamPort))));
         ads.set(TypeUrls.ROUTE, "1", List.of(rc.toBuilder().setVirtualHosts(0, vh).build()));
         ads.set(TypeUrls.LISTENER, "1", List.of(listener));
