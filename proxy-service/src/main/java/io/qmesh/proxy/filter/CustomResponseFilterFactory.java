@@ -36,11 +36,6 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
     }
 
     @Override
-    public HttpFilterConfig parsePerRoute(Any typedConfig, String field) throws InvalidConfigException {
-        return translate(typedConfig, field);
-    }
-
-    @Override
     public HttpFilter create(HttpFilterConfig config) {
         CustomResponseConfig listener = config instanceof CustomResponseConfig c ? c : CustomResponseConfig.EMPTY;
         return ctx -> {

@@ -22,11 +22,6 @@ public final class FaultFilterFactory implements HttpFilterFactory {
     }
 
     @Override
-    public HttpFilterConfig parsePerRoute(Any typedConfig, String field) throws InvalidConfigException {
-        return translate(typedConfig, field);
-    }
-
-    @Override
     public HttpFilter create(HttpFilterConfig config) {
         return new FaultFilter(config instanceof FaultFilterConfig f ? f : null);
     }

@@ -14,8 +14,13 @@ public interface HttpFilterFactory {
     /** Translates the listener-level typed_config ({@code field} names it for error messages). */
     HttpFilterConfig parse(Any typedConfig, String field) throws InvalidConfigException;
 
-    /** Translates a route's typed_per_filter_config entry. */
-    HttpFilterConfig parsePerRoute(Any typedConfig, String field) throws InvalidConfigException;
+    /**
+     * Translates a route's typed_per_filter_config entry; by default it has the listener config's type, as
+     * for Envoy's fault and custom_response filters.
+     */
+    default HttpFilterConfig parsePerRoute(Any typedConfig, String field) throws InvalidConfigException {
+        return parse(typedConfig, field);
+    }
 
     HttpFilter create(HttpFilterConfig config);
 }
