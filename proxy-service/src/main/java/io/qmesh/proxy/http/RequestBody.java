@@ -108,6 +108,11 @@ final class RequestBody {
         return replayable;
     }
 
+    /** Whether the body can still go to a new upstream request: it is held whole, or nothing of it was sent yet. */
+    boolean resendable() {
+        return replayable || !everSent;
+    }
+
     boolean complete() {
         return complete;
     }

@@ -64,6 +64,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private UpstreamCluster retrySlotCluster;
     /** A custom response (FallbackPolicy response) replacing the upstream response being discarded. */
     private CustomResponseConfig.LocalResponse replacement;
+    /** Or a custom response redirect (FallbackPolicy destination), followed once that response is drained. */
+    private InternalRedirect redirectTo;
     private int replacedStatus;
     private RetryPolicy policy;
     private Long hash;
@@ -135,7 +137,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
         hash = computeHash();
         buildRequestTemplate();
         sampleMirrors();
-        if (policy.numRetries() == 0 && shadows.isEmpty()) {
+        CustomResponseConfig rules = ex.customResponses();
+        if (policy.numRetries() == 0 && shadows.isEmpty() && (rules == null || !rules.redirects())) {
             ex.body.stopKeeping(); // nothing will replay the body: hand each chunk on as it comes
         } else if (!ex.body.replayable()) {
             abandonRetryAndShadow();
@@ -420,7 +423,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
     }
 
     /**
-     * A local reply the route's custom_response replaces (a response FallbackPolicy); counted as
+     * A local reply the route's custom_response replaces, by a local response (a response FallbackPolicy)
+     * or by redirecting the request (a destination FallbackPolicy on overflow); counted as
      * {@code fallback_rq_served} on the cluster that failed. The reply's flags (UH, UF, UO, UT) stay in the log.
      */
     private boolean replaceLocalReply(int status, boolean overloaded, int flags) {
@@ -432,21 +436,32 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (overloaded) {
             headers.set("x-envoy-overloaded", "true");
         }
-        CustomResponseConfig.LocalResponse r = rules.match(status, headers);
-        if (r == null) {
+        CustomResponseConfig.Action action = rules.match(status, headers);
+        if (action instanceof CustomResponseConfig.LocalResponse r) {
+            countFallback();
+            ex.respondCustom(r, status, flags);
+            return true;
+        }
+        InternalRedirect to = action instanceof CustomResponseConfig.Redirect r ? InternalRedirect.plan(ex, r) : null;
+        if (to == null) {
             return false;
         }
+        countFallback();
+        ex.follow(to, flags);
+        return true;
+    }
+
+    private void countFallback() {
         if (cluster != null) {
             stats.inc(cluster.statPrefix() + "fallback_rq_served");
         }
-        ex.respondCustom(r, status, flags);
-        return true;
     }
 
     private void send(Channel ch) {
         channel = ch;
         discarding = false;
         replacement = null;
+        redirectTo = null;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
         // The template is copied only if something may need it again (a retry, a mirror).
@@ -536,12 +551,18 @@ final class UpstreamRequest implements UpstreamResponseListener {
         }
         cluster.responseHeaders().applyTo(response.headers()); // the cluster's upstream header_mutation filter
         CustomResponseConfig rules = ex.customResponses();
-        CustomResponseConfig.LocalResponse r = rules == null ? null : rules.match(code, response.headers());
-        if (r != null) {
+        CustomResponseConfig.Action action = rules == null ? null : rules.match(code, response.headers());
+        if (action instanceof CustomResponseConfig.Redirect r) {
+            redirectTo = InternalRedirect.plan(ex, r);
+        }
+        if (action instanceof CustomResponseConfig.LocalResponse || redirectTo != null) {
             // Replaced once the upstream body is drained, so the connection can go back to the pool.
-            replacement = r;
+            replacement = action instanceof CustomResponseConfig.LocalResponse r ? r : null;
             replacedStatus = code;
             discarding = true;
+            if (redirectTo != null) {
+                requestSent = ex.body.detach(); // the body waits for the redirected request
+            }
             return;
         }
         if (aggregate != null && aggregate.lastWasFallback()) {
@@ -558,12 +579,16 @@ final class UpstreamRequest implements UpstreamResponseListener {
             content.release();
             if (last && skippingInformational) {
                 skippingInformational = false;
-            } else if (last && replacement != null) {
+            } else if (last && (replacement != null || redirectTo != null)) {
                 endAttempt(true);
                 finished = true;
                 cancelTimers();
-                stats.inc(cluster.statPrefix() + "fallback_rq_served");
-                ex.respondCustom(replacement, replacedStatus, 0);
+                countFallback();
+                if (replacement != null) {
+                    ex.respondCustom(replacement, replacedStatus, 0);
+                } else {
+                    ex.follow(redirectTo, 0);
+                }
             } else if (last) {
                 endAttempt(true);
                 scheduleRetry();
