@@ -163,6 +163,7 @@ class FallbackPolicyTest {
                         .addResponseHeadersToAdd(header("x-extra", "1")).build()),
                 overflowRedirect("/full-nowhere", FULL, FallbackXds.toHost("nowhere.qmesh.internal")),
                 overflowRedirect("/full-loop", FULL, FallbackXds.toHost(LOOP_DOMAIN)),
+                weightedOverflowRedirect("/weighted", FULL, FallbackXds.toHost(FALLBACK_DOMAIN)),
                 overflowRedirect("/full", FULL, FallbackXds.toHost(FALLBACK_DOMAIN))).toBuilder()
                 .addVirtualHosts(Mesh.routeConfig(9080, DETAILS,
                         staticRoute("/overflow", OVERFLOWING),
@@ -207,6 +208,17 @@ class FallbackPolicyTest {
     /** Pilot's route for a destination fallback that includes Overflow: the aggregate, plus the overflow redirect. */
     static Route overflowRedirect(String prefix, String primary, RedirectPolicy redirect) {
         return FallbackXds.withOverflowRedirect(aggregateRoute(prefix, primary, 0, 0), POLICY, redirect);
+    }
+
+    /** The same on a weighted route: the redirect is the target cluster's typed_per_filter_config, not the route's. */
+    static Route weightedOverflowRedirect(String prefix, String primary, RedirectPolicy redirect) {
+        Route r = aggregateRoute(prefix, primary, 0, 0);
+        RouteAction.Builder a = r.getRoute().toBuilder().setWeightedClusters(
+                io.envoyproxy.envoy.config.route.v3.WeightedCluster.newBuilder().addClusters(
+                        io.envoyproxy.envoy.config.route.v3.WeightedCluster.ClusterWeight.newBuilder()
+                                .setName(aggregateName(primary)).setWeight(UInt32Value.of(100))
+                                .putTypedPerFilterConfig(CUSTOM_RESPONSE, Any.pack(FallbackXds.overflowRedirect(POLICY, redirect)))));
+        return r.toBuilder().setRoute(a).build();
     }
 
     static HeaderValueOption header(String key, String value) {
@@ -387,6 +399,14 @@ class FallbackPolicyTest {
         assertEquals(200, log.status());
         assertEquals(FALLBACK, log.upstreamCluster());
         assertTrue((log.responseFlags() & ResponseFlag.UPSTREAM_OVERFLOW.bit()) != 0, "the overflow stays in the log");
+    }
+
+    @Test
+    void aWeightedClustersRedirectIsFoundOnceTheClusterIsChosen() throws Exception {
+        HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/weighted");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("reviews-v1", r.body());
+        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
     }
 
     @Test

@@ -46,11 +46,7 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
     public HttpFilter create(HttpFilterConfig config) {
         CustomResponseConfig listener = config instanceof CustomResponseConfig c ? c : CustomResponseConfig.EMPTY;
         return ctx -> {
-            // The route's config overrides the listener's, as Envoy picks the most specific one.
-            CustomResponseConfig effective = ctx.perRouteConfig(NAME) instanceof CustomResponseConfig c ? c : listener;
-            if (!effective.rules().isEmpty()) {
-                ctx.overrideResponses(effective);
-            }
+            ctx.overrideResponses(listener);
             ctx.proceed();
         };
     }

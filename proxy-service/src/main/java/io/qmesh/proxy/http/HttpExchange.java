@@ -72,7 +72,7 @@ final class HttpExchange implements FilterContext {
     LbEndpoint upstreamEndpoint;
 
     private List<HttpFilter> filters = List.of();
-    /** Set by envoy.filters.http.custom_response while the request passes it. */
+    /** The listener's envoy.filters.http.custom_response config, set while the request passes that filter. */
     private io.qmesh.proxy.filter.CustomResponseConfig customResponses;
     /** The custom_response redirect this request followed (at most one), whose response policy applies; or null. */
     private io.qmesh.proxy.filter.CustomResponseConfig.Redirect redirect;
@@ -328,11 +328,8 @@ final class HttpExchange implements FilterContext {
     }
 
     @Override
-    public void overrideResponses(io.qmesh.proxy.filter.CustomResponseConfig config) {
-        if (redirect == null) {
-            // A redirected request's response is the redirect policy's alone, as in Envoy.
-            customResponses = config;
-        }
+    public void overrideResponses(io.qmesh.proxy.filter.CustomResponseConfig listenerConfig) {
+        customResponses = listenerConfig;
     }
 
     boolean redirected() {
@@ -347,8 +344,7 @@ final class HttpExchange implements FilterContext {
      */
     void follow(InternalRedirect to, int extraFlags) {
         flags |= extraFlags;
-        redirect = to.policy();
-        customResponses = null;
+        redirect = to.policy(); // from now on the response is the redirect policy's alone, as in Envoy
         faultInjected = false;
         request.setUri(to.pathAndQuery());
         request.headers().set(to.headers());
@@ -373,9 +369,14 @@ final class HttpExchange implements FilterContext {
         }
     }
 
-    /** The custom_response rules for this request's final response, or null. */
+    /** The custom_response rules for this request's final response, or null (none, or already redirected). */
     io.qmesh.proxy.filter.CustomResponseConfig customResponses() {
-        return customResponses;
+        if (customResponses == null || redirect != null) {
+            return null;
+        }
+        io.qmesh.proxy.filter.CustomResponseConfig c = perRouteConfig(io.qmesh.proxy.filter.CustomResponseFilterFactory.NAME)
+                instanceof io.qmesh.proxy.filter.CustomResponseConfig r ? r : customResponses;
+        return c.rules().isEmpty() ? null : c;
     }
 
     /** Answers with a custom response (a response FallbackPolicy) in place of the router's final response. */
