@@ -168,7 +168,18 @@ class FallbackPolicyTest {
                 .addVirtualHosts(Mesh.routeConfig(9080, DETAILS,
                         staticRoute("/overflow", OVERFLOWING),
                         staticRoute("/details-5xx", FAILING),
-                        staticRoute("/empty", EMPTY)).getVirtualHosts(0))
+                        staticRoute("/empty", EMPTY),
+                        // Any matched response may be redirected, an upstream 503 too (not pilot's shape).
+                        Mesh.prefixRoute("/redirect-503", FAILING).toBuilder().putTypedPerFilterConfig(CUSTOM_RESPONSE,
+                                Any.pack(CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder()
+                                        .setMatcherList(Matcher.MatcherList.newBuilder().addMatchers(
+                                                Matcher.MatcherList.FieldMatcher.newBuilder()
+                                                        .setPredicate(FallbackXds.single(HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
+                                                        .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder()
+                                                                .setName("to-fallback").setTypedConfig(Any.pack(RedirectPolicy.newBuilder()
+                                                                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_DOMAIN))
+                                                                        .addRequestHeadersToAdd(header("x-test-status", "200"))
+                                                                        .build()))))))).build())).build()).getVirtualHosts(0))
                 .addVirtualHosts(FallbackXds.fallbackVirtualHost(FALLBACK_DOMAIN, FALLBACK))
                 // A redirect target whose own route would redirect again: at most one redirect per request.
                 .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName(LOOP_DOMAIN)
@@ -407,6 +418,19 @@ class FallbackPolicyTest {
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("reviews-v1", r.body());
         assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+    }
+
+    @Test
+    void anUpstreamResponseIsRedirectedWithTheBodyItWasSentAlready() throws Exception {
+        long before = stat(FAILING, "fallback_rq_served");
+        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + DETAILS + ":9080/redirect-503"))
+                .header("x-test-status", "503").POST(HttpRequest.BodyPublishers.ofString("isbn=0486424618"))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("reviews-v1", r.body());
+        assertEquals("isbn=0486424618", detailsUp.lastBody, "the first upstream got the body");
+        assertEquals("isbn=0486424618", fallbackUp.lastBody, "and the redirect target got it again");
+        assertEquals(1, stat(FAILING, "fallback_rq_served") - before);
     }
 
     @Test

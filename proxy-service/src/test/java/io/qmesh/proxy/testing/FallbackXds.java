@@ -170,7 +170,8 @@ public final class FallbackXds {
                 .addRoutes(Mesh.prefixRoute("/", fallbackCluster)).build();
     }
 
-    private static Matcher.MatcherList.Predicate single(Message input, String exact) {
+    /** A single predicate: {@code input}'s value equals {@code exact}. */
+    public static Matcher.MatcherList.Predicate single(Message input, String exact) {
         return Matcher.MatcherList.Predicate.newBuilder().setSinglePredicate(Matcher.MatcherList.Predicate.SinglePredicate.newBuilder()
                 .setInput(TypedExtensionConfig.newBuilder().setName("input").setTypedConfig(Any.pack(input)))
                 .setValueMatch(StringMatcher.newBuilder().setExact(exact))).build();
