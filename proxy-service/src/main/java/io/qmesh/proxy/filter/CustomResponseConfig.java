@@ -10,11 +10,17 @@ import java.util.List;
  * the router's retries, upstream or the router's own local reply); the first match replaces the response,
  * either with a local one or by an internal redirect of the request to another route.
  *
- * @param rules empty: the filter is in the chain but replaces nothing (the listener-level config pilot sends)
+ * @param rules     empty: the filter is in the chain but replaces nothing (the listener-level config pilot sends)
+ * @param redirects whether some rule redirects: then the request body is kept, as the redirected request
+ *                  carries it (computed once here, read per request)
  */
-public record CustomResponseConfig(List<Rule> rules) implements HttpFilterConfig {
+public record CustomResponseConfig(List<Rule> rules, boolean redirects) implements HttpFilterConfig {
 
     public static final CustomResponseConfig EMPTY = new CustomResponseConfig(List.of());
+
+    public CustomResponseConfig(List<Rule> rules) {
+        this(rules, rules.stream().anyMatch(r -> r.action() instanceof Redirect));
+    }
 
     /** A predicate over a response: status code and headers. */
     public interface ResponsePredicate {
@@ -68,10 +74,5 @@ public record CustomResponseConfig(List<Rule> rules) implements HttpFilterConfig
             }
         }
         return null;
-    }
-
-    /** Whether some rule redirects: then the request body is kept, as the redirected request carries it. */
-    public boolean redirects() {
-        return rules.stream().anyMatch(r -> r.action() instanceof Redirect);
     }
 }

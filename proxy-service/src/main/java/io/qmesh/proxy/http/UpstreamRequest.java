@@ -19,12 +19,10 @@ import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.filter.CustomResponseConfig;
 import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.resilience.CircuitBreaker;
-import io.qmesh.proxy.route.HashPolicy;
 import io.qmesh.proxy.route.RetryPolicy;
 import io.qmesh.proxy.route.RouteAction;
 import io.qmesh.proxy.stats.ResponseFlag;
 import io.qmesh.proxy.stats.StatsRegistry;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -134,7 +132,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             aggregate = new AggregateSelection(cluster, policy.previousPrioritiesUpdateFrequency());
         }
         timeoutMillis = timeout;
-        hash = computeHash();
+        hash = RequestHash.of(forward.hashPolicies(), ex);
         buildRequestTemplate();
         sampleMirrors();
         CustomResponseConfig rules = ex.customResponses();
@@ -265,33 +263,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
         ex.body.frame(h, downstreamContentLength);
         ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
                 ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
-    }
-
-    private Long computeHash() {
-        for (HashPolicy p : forward.hashPolicies()) {
-            String key = switch (p.kind()) {
-                case HEADER -> ex.view.header(p.name().toLowerCase(java.util.Locale.ROOT));
-                case COOKIE -> cookie(p.name());
-                case SOURCE_IP -> ex.ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                        ? a.getAddress().getHostAddress() : null;
-            };
-            if (key != null) {
-                return io.qmesh.proxy.lb.Hashing.hash64(key);
-            }
-        }
-        return null;
-    }
-
-    private String cookie(String name) {
-        for (String header : ex.request.headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (String pair : header.split(";")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
-                    return pair.substring(eq + 1).trim();
-                }
-            }
-        }
-        return null;
     }
 
     private void buildRequestTemplate() {
