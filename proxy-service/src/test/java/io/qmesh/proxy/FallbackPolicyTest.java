@@ -86,7 +86,9 @@ class FallbackPolicyTest {
     static final String BUSY = outbound(9080, "v6", REVIEWS);
     /** max_requests 0: every request overflows. */
     static final String FULL = outbound(9080, "v7", REVIEWS);
-    static final String FALLBACK_DOMAIN = "reviews-v1.default.fallback.qmesh.internal";
+    /** Pilot's internal virtual host for the fallback: host_redirect + port_redirect lead there. */
+    static final String FALLBACK_HOST = "reviews-v1.default.fallback.qmesh.internal";
+    static final String FALLBACK_DOMAIN = FALLBACK_HOST + ":9080";
     static final String LOOP_DOMAIN = "loop.default.fallback.qmesh.internal";
     static final String POLICY = "default/reviews-v1";
 
@@ -154,17 +156,17 @@ class FallbackPolicyTest {
                 aggregateRoute("/refused", REFUSED, 2, 0),
                 aggregateRoute("/slow", SLOW, 0, 200),
                 aggregateRoute("/healthy", HEALTHY, 2, 0),
-                overflowRedirect("/busy", BUSY, FallbackXds.toHost(FALLBACK_DOMAIN)),
+                overflowRedirect("/busy", BUSY, FallbackXds.toHost(FALLBACK_HOST, 9080)),
                 overflowRedirect("/full-extras", FULL, RedirectPolicy.newBuilder()
-                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_DOMAIN)
+                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_HOST).setPortRedirect(9080)
                                 .setPathRedirect("/elsewhere?from=full"))
                         .setStatusCode(UInt32Value.of(203))
                         .addRequestHeadersToAdd(header("x-redirected", "yes"))
                         .addResponseHeadersToAdd(header("x-extra", "1")).build()),
-                overflowRedirect("/full-nowhere", FULL, FallbackXds.toHost("nowhere.qmesh.internal")),
-                overflowRedirect("/full-loop", FULL, FallbackXds.toHost(LOOP_DOMAIN)),
-                weightedOverflowRedirect("/weighted", FULL, FallbackXds.toHost(FALLBACK_DOMAIN)),
-                overflowRedirect("/full", FULL, FallbackXds.toHost(FALLBACK_DOMAIN))).toBuilder()
+                overflowRedirect("/full-nowhere", FULL, FallbackXds.toHost("nowhere.qmesh.internal", 9080)),
+                overflowRedirect("/full-loop", FULL, FallbackXds.toHost(LOOP_DOMAIN, 0)),
+                weightedOverflowRedirect("/weighted", FULL, FallbackXds.toHost(FALLBACK_HOST, 9080)),
+                overflowRedirect("/full", FULL, FallbackXds.toHost(FALLBACK_HOST, 9080))).toBuilder()
                 .addVirtualHosts(Mesh.routeConfig(9080, DETAILS,
                         staticRoute("/overflow", OVERFLOWING),
                         staticRoute("/details-5xx", FAILING),
@@ -177,14 +179,14 @@ class FallbackPolicyTest {
                                                         .setPredicate(FallbackXds.single(HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
                                                         .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder()
                                                                 .setName("to-fallback").setTypedConfig(Any.pack(RedirectPolicy.newBuilder()
-                                                                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_DOMAIN))
+                                                                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_HOST).setPortRedirect(9080))
                                                                         .addRequestHeadersToAdd(header("x-test-status", "200"))
                                                                         .build()))))))).build())).build()).getVirtualHosts(0))
                 .addVirtualHosts(FallbackXds.fallbackVirtualHost(FALLBACK_DOMAIN, FALLBACK))
                 // A redirect target whose own route would redirect again: at most one redirect per request.
                 .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName(LOOP_DOMAIN)
                         .addDomains(LOOP_DOMAIN).addRoutes(FallbackXds.withOverflowRedirect(
-                                aggregateRoute("/", FULL, 0, 0), POLICY, FallbackXds.toHost(LOOP_DOMAIN))))
+                                aggregateRoute("/", FULL, 0, 0), POLICY, FallbackXds.toHost(LOOP_DOMAIN, 0))))
                 .build()));
         h.awaitReady();
     }

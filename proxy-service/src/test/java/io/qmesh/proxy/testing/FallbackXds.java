@@ -152,10 +152,10 @@ public final class FallbackXds {
                                 .setName("fallback:" + policy).setTypedConfig(Any.pack(redirect))))))).build();
     }
 
-    /** The RedirectPolicy pilot sends: only the host changes, to the fallback's internal virtual host. */
-    public static RedirectPolicy toHost(String fallbackDomain) {
+    /** The RedirectPolicy pilot sends: only the authority changes, to the fallback's internal virtual host. */
+    public static RedirectPolicy toHost(String fallbackHost, int port) {
         return RedirectPolicy.newBuilder()
-                .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(fallbackDomain)).build();
+                .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(fallbackHost).setPortRedirect(port)).build();
     }
 
     /** {@code route} with custom_response redirecting its overflow replies. */
@@ -164,9 +164,9 @@ public final class FallbackXds {
                 Any.pack(overflowRedirect(policy, redirect))).build();
     }
 
-    /** The internal virtual host a redirected request lands on: one route to the fallback cluster. */
+    /** The internal virtual host a redirected request lands on ({@code host:port} exactly): one route to the fallback cluster. */
     public static VirtualHost fallbackVirtualHost(String domain, String fallbackCluster) {
-        return VirtualHost.newBuilder().setName(domain).addDomains(domain)
+        return VirtualHost.newBuilder().setName(fallbackCluster).addDomains(domain)
                 .addRoutes(Mesh.prefixRoute("/", fallbackCluster)).build();
     }
 
