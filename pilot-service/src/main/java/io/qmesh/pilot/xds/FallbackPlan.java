@@ -113,8 +113,11 @@ record FallbackPlan(Map<String, Target> byPrimaryCluster) {
         return byPrimaryCluster.values();
     }
 
-    /** Whether some target needs envoy.filters.http.custom_response: a response fallback, or an overflow redirect. */
-    boolean usesCustomResponse() {
-        return byPrimaryCluster.values().stream().anyMatch(t -> t.fallback() == null || t.redirectsOverflow());
+    /**
+     * Whether some target needs envoy.filters.http.custom_response: a response fallback, or on a sidecar an
+     * overflow redirect (see {@link FallbackRoutes#apply} for why gateways get none).
+     */
+    boolean usesCustomResponse(boolean sidecar) {
+        return byPrimaryCluster.values().stream().anyMatch(t -> t.fallback() == null || sidecar && t.redirectsOverflow());
     }
 }

@@ -57,7 +57,13 @@ final class FallbackRoutes {
     private FallbackRoutes() {
     }
 
-    static List<RouteConfiguration> apply(FallbackPlan plan, List<RouteConfiguration> configs) {
+    /**
+     * @param sidecar whether {@code configs} are a sidecar's: only sidecars get overflow redirects, since the
+     *                internal virtual host answers any request naming it in Host, which on a sidecar only its
+     *                own workload can send but on a gateway would let outside clients reach the fallback
+     *                destination past the Gateway's routes
+     */
+    static List<RouteConfiguration> apply(FallbackPlan plan, List<RouteConfiguration> configs, boolean sidecar) {
         if (plan.byPrimaryCluster().isEmpty()) {
             return configs;
         }
@@ -69,7 +75,7 @@ final class FallbackRoutes {
             for (VirtualHost.Builder vh : b.getVirtualHostsBuilderList()) {
                 for (Route.Builder r : vh.getRoutesBuilderList()) {
                     if (r.hasRoute()) {
-                        route(plan, r, redirects);
+                        route(plan, r, sidecar ? redirects : null);
                     }
                 }
             }
@@ -79,6 +85,7 @@ final class FallbackRoutes {
         return out;
     }
 
+    /** @param redirects where overflow redirects are collected, or null for none (a gateway) */
     private static void route(FallbackPlan plan, Route.Builder r, Map<String, FallbackPlan.Target> redirects) {
         RouteAction.Builder a = r.getRouteBuilder();
         FallbackPlan.Target first = null;
@@ -87,7 +94,7 @@ final class FallbackRoutes {
             if (t != null && t.fallback() != null) {
                 a.setCluster(t.aggregateName());
             }
-            if (t != null && t.redirectsOverflow()) {
+            if (t != null && redirects != null && t.redirectsOverflow()) {
                 r.putTypedPerFilterConfig(CUSTOM_RESPONSE, Protos.any(overflowRedirect(t)));
                 redirects.put(t.fallbackName(), t);
             }
@@ -98,7 +105,7 @@ final class FallbackRoutes {
                 if (t != null && t.fallback() != null) {
                     w.setName(t.aggregateName());
                 }
-                if (t != null && t.redirectsOverflow()) {
+                if (t != null && redirects != null && t.redirectsOverflow()) {
                     // Only the target's share: Envoy's custom_response reads the chosen cluster's config first.
                     w.putTypedPerFilterConfig(CUSTOM_RESPONSE, Protos.any(overflowRedirect(t)));
                     redirects.put(t.fallbackName(), t);

@@ -69,6 +69,27 @@ class FallbackOverflowTranslationTest {
     }
 
     @Test
+    void aGatewayGetsTheAggregateButNoOverflowRedirectItsClientsCouldNameInHost() throws Exception {
+        ProxyResources r = ConfigGenerator.generate(BookinfoMesh.snapshot(1, List.of("destination-rule-all.yaml",
+                "bookinfo-gateway.yaml", "fallback-productpage-v1.yaml")), BookinfoMesh.PROXIES.get("ingressgateway"));
+
+        RouteConfiguration rc = (RouteConfiguration) r.resources(TypeUrls.ROUTE).get("http.8080");
+        assertEquals(1, rc.getVirtualHostsCount(), "no internal virtual host: " + rc);
+        assertEquals("aggregate~default~productpage-v1|9080||productpage.default.svc.cluster.local",
+                rc.getVirtualHosts(0).getRoutes(0).getRoute().getCluster());
+        assertTrue(rc.getVirtualHosts(0).getRoutesList().stream().allMatch(x -> x.getTypedPerFilterConfigMap().isEmpty()));
+        Listener l = (Listener) r.resources(TypeUrls.LISTENER).get("0.0.0.0_8080");
+        assertFalse(l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class)
+                .getHttpFiltersList().stream().anyMatch(f -> f.getName().equals(FallbackRoutes.CUSTOM_RESPONSE)));
+
+        // productpage's sidecar-side callers (none in bookinfo but the gateway) would get it: e.g. reviews' sidecar.
+        ProxyResources sidecar = ConfigGenerator.generate(BookinfoMesh.snapshot(1, List.of("destination-rule-all.yaml",
+                "fallback-productpage-v1.yaml")), BookinfoMesh.PROXIES.get("reviews-v1"));
+        assertEquals(Optional.of("fallback~default~productpage-v1|9080|v1|productpage.default.svc.cluster.local"),
+                RouteSimulator.route(sidecar, "9080", "productpage-v1.default.fallback.qmesh.internal:9080", "/", Map.of()));
+    }
+
+    @Test
     void withoutOverflowAmongTheConditionsNothingRedirects() throws Exception {
         ProxyResources r = config("fallback-reviews-v1-no-overflow.yaml");
 
