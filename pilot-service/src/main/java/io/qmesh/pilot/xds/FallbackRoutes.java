@@ -94,9 +94,9 @@ final class FallbackRoutes {
             if (t != null && t.fallback() != null) {
                 a.setCluster(t.aggregateName());
             }
-            if (t != null && redirects != null && t.redirectsOverflow()) {
-                r.putTypedPerFilterConfig(CUSTOM_RESPONSE, Protos.any(overflowRedirect(t)));
-                redirects.put(t.fallbackName(), t);
+            com.google.protobuf.Any redirect = redirectFor(t, redirects);
+            if (redirect != null) {
+                r.putTypedPerFilterConfig(CUSTOM_RESPONSE, redirect);
             }
             first = t;
         } else if (a.hasWeightedClusters()) {
@@ -105,10 +105,10 @@ final class FallbackRoutes {
                 if (t != null && t.fallback() != null) {
                     w.setName(t.aggregateName());
                 }
-                if (t != null && redirects != null && t.redirectsOverflow()) {
+                com.google.protobuf.Any redirect = redirectFor(t, redirects);
+                if (redirect != null) {
                     // Only the target's share: Envoy's custom_response reads the chosen cluster's config first.
-                    w.putTypedPerFilterConfig(CUSTOM_RESPONSE, Protos.any(overflowRedirect(t)));
-                    redirects.put(t.fallbackName(), t);
+                    w.putTypedPerFilterConfig(CUSTOM_RESPONSE, redirect);
                 }
                 first = first == null ? t : first;
             }
@@ -121,6 +121,15 @@ final class FallbackRoutes {
         } else {
             r.putTypedPerFilterConfig(CUSTOM_RESPONSE, Protos.any(customResponse(first)));
         }
+    }
+
+    /** The custom_response redirecting {@code t}'s overflow (recorded in {@code redirects}), or null if it takes none. */
+    private static com.google.protobuf.Any redirectFor(FallbackPlan.Target t, Map<String, FallbackPlan.Target> redirects) {
+        if (t == null || redirects == null || !t.redirectsOverflow()) {
+            return null;
+        }
+        redirects.put(t.fallbackName(), t);
+        return Protos.any(overflowRedirect(t));
     }
 
     /**
