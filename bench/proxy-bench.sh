@@ -25,15 +25,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 DUR=${1:-5}
 REPEATS=${2:-3}
-WORK=$(mktemp -d /tmp/qmesh-proxy-bench.XXXXXX)
-chmod 755 "$WORK"   # nginx workers run as an unprivileged user
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-for tool in wrk nginx haproxy taskset python3 curl; do
-  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx haproxy util-linux)" >&2; exit 1; }
-done
+. "$ROOT/bench/proxy/lib.sh"
+bench_init proxy-bench
+require "wrk nginx haproxy util-linux" wrk nginx haproxy taskset python3 curl
 
 PIN=${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}
 if [ "$PIN" = 1 ]; then
@@ -45,43 +39,10 @@ fi
 # Prefixes, not functions: "${ON_PROXY[@]}" cmd & leaves $! = the pid of cmd itself (taskset execs).
 QMESH_JAVA_OPTS=${QMESH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx256m}
 
-# ---- build the committed proxy-service (HEAD) in a scratch copy: other engineers edit the work tree
-# and rebuild proxy-service/target while this runs. BENCH_TREE=1 builds the work tree as it is instead.
-if [ "${BENCH_TREE:-0}" = 1 ]; then
-  SRC="$WORK/src"; mkdir -p "$SRC"
-  tar -c pom.xml mvnw .mvn proxy-service/pom.xml proxy-service/src | tar -x -C "$SRC"
-  REVISION="$(git rev-parse --short HEAD) + the work tree's uncommitted changes"
-else
-  REVISION="$(git rev-parse --short HEAD)"
-  SRC="/tmp/qmesh-proxy-bench-build.$REVISION"   # reused by later runs of the same revision
-  if [ ! -s "$SRC/cp.txt" ]; then
-    rm -rf "$SRC"; mkdir -p "$SRC"
-    git archive HEAD pom.xml mvnw .mvn proxy-service | tar -x -C "$SRC"
-  fi
-fi
-if [ ! -s "$SRC/cp.txt" ]; then
-  (cd "$SRC" && ./mvnw -B -q -f proxy-service/pom.xml package -DskipTests \
-    && ./mvnw -B -q -f proxy-service/pom.xml dependency:build-classpath -Dmdep.includeScope=test \
-         -Dmdep.outputFile="$SRC/cp.txt") > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
-fi
-APP="$SRC/proxy-service/target"
-
-read -r ORIGIN NGINX NGINX2 HAPROXY QIN QOUT < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(6)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+build_proxy_at_head
+read -r ORIGIN NGINX NGINX2 HAPROXY QIN QOUT < <(free_ports 6)
 
 # ---- origin and reference proxies (temporary configs)
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k"
-chmod 644 "$WORK/1k"
-mkdir -p "$WORK/logs"
-cat > "$WORK/origin.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/origin.pid; error_log $WORK/logs/origin.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$ORIGIN; root $WORK; location / { try_files /1k =404; } } }
-CONF
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/logs/nginx.err;
 events { worker_connections 4096; }
@@ -110,29 +71,15 @@ backend be
   http-reuse always
   server origin 127.0.0.1:$ORIGIN
 CONF
-"${ON_LOAD[@]}" nginx -p "$WORK" -c "$WORK/origin.conf" & ORPID=$!; PIDS+=($ORPID)
+start_origin "$ORIGIN"; ORPID=$!
 "${ON_PROXY[@]}" nginx -p "$WORK" -c "$WORK/nginx.conf" & NGPID=$!; PIDS+=($NGPID)
 "${ON_PROXY[@]}" haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/logs/haproxy.log" 2>&1 & HAPID=$!; PIDS+=($HAPID)
 
 # ---- qmesh: one control plane JVM serving two proxies (inbound: QIN -> origin; outbound: QOUT -> QIN)
-"${ON_LOAD[@]}" java -Xmx256m -cp "$APP/test-classes:$APP/classes:$(cat "$SRC/cp.txt")" \
-  io.qmesh.proxy.testing.BenchControlPlane "$QIN:$ORIGIN" "$QOUT:$QIN" > "$WORK/logs/cp.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 1 150); do [ "$(grep -c '^ads ' "$WORK/logs/cp.log")" = 2 ] && break; sleep 0.2; done
-read -r ADS_IN ADS_OUT < <(awk '/^ads / {printf "%s ", $2} END {print ""}' "$WORK/logs/cp.log")
-[ -n "${ADS_OUT:-}" ] || { echo "bench control plane did not start" >&2; cat "$WORK/logs/cp.log" >&2; exit 1; }
-start_qmesh() { # name adsPort
-  POD_NAME=bench-$1 POD_NAMESPACE=default INSTANCE_IP=127.0.0.1 ISTIO_META_INTERCEPTION_MODE=NONE \
-  ISTIO_METAJSON_LABELS="{\"app\":\"bench-$1\"}" \
-  PROXY_PILOT_ADDRESS=127.0.0.1:$2 PROXY_WORKER_THREADS=1 PROXY_ADMIN_PORT=0 PROXY_HEALTH_PORT=0 PROXY_PROMETHEUS_PORT=0 \
-  QUARKUS_LOG_CATEGORY__IO_QMESH_PROXY_ACCESS__LEVEL=WARN \
-    "${ON_PROXY[@]}" java $QMESH_JAVA_OPTS -jar "$APP/quarkus-app/quarkus-run.jar" > "$WORK/logs/qmesh-$1.log" 2>&1 &
-}
-start_qmesh in "$ADS_IN"; QPID=$!; PIDS+=($QPID)
-start_qmesh out "$ADS_OUT"; QOUTPID=$!; PIDS+=($QOUTPID)
-for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$QOUT/" && break; sleep 0.2; done
-for port in $ORIGIN $NGINX $NGINX2 $HAPROXY $QIN $QOUT; do
-  test "$(curl -s "http://127.0.0.1:$port/" | wc -c)" = 1024 || { echo "port $port does not serve 1 KB" >&2; exit 1; }
-done
+start_control_plane BenchControlPlane "$QIN:$ORIGIN" "$QOUT:$QIN"
+start_qmesh in "${ADS_PORTS[0]}"; QPID=$!
+start_qmesh out "${ADS_PORTS[1]}"; QOUTPID=$!
+serves_1k -- "$ORIGIN" "$NGINX" "$NGINX2" "$HAPROXY" "$QIN" "$QOUT"
 
 # ---- helpers
 # CPU seconds (user + system) of a process and its children, and their summed peak RSS in MB.
@@ -141,8 +88,6 @@ cpu_seconds() { local t=0 p; for p in "$@"; do for q in $(tree_pids "$p"); do
   t=$(awk -v t="$t" '{print t + ($14 + $15) / 100}' "/proc/$q/stat"); done; done; echo "$t"; }
 peak_rss_mb() { local t=0 p; for p in "$@"; do for q in $(tree_pids "$p"); do
   t=$(awk -v t="$t" '/VmHWM/ {print t + $2 / 1024}' "/proc/$q/status"); done; done; printf '%.0f' "$t"; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}'; }
 calc() { awk "BEGIN {printf \"$1\", $2}"; }
 port_of() { case $1 in direct) echo $ORIGIN;; qmesh) echo $QIN;; qmesh2) echo $QOUT;; nginx) echo $NGINX;; nginx2) echo $NGINX2;; haproxy) echo $HAPROXY;; esac; }
 pids_of() { case $1 in direct) echo "";; qmesh) echo $QPID;; qmesh2) echo "$QPID $QOUTPID";; nginx|nginx2) echo $NGPID;; haproxy) echo $HAPID;; esac; }

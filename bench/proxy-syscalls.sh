@@ -19,54 +19,21 @@ DUR=${DUR:-10}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-200000}
 QMESH_JAVA_OPTS=${QMESH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx256m}
-WORK=$(mktemp -d /tmp/qmesh-proxy-syscalls.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-for tool in wrk nginx perf python3 curl; do
-  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx linux-perf)" >&2; exit 1; }
-done
-
-build() { # rev -> prints the scratch tree
-  local src="/tmp/qmesh-proxy-bench-build.$1"
-  if [ ! -s "$src/cp.txt" ]; then
-    rm -rf "$src"; mkdir -p "$src"
-    git archive "$1" pom.xml mvnw .mvn proxy-service | tar -x -C "$src"
-    (cd "$src" && ./mvnw -B -q -f proxy-service/pom.xml package -DskipTests \
-      && ./mvnw -B -q -f proxy-service/pom.xml dependency:build-classpath -Dmdep.includeScope=test \
-           -Dmdep.outputFile="$src/cp.txt") > "$WORK/build-$1.log" 2>&1 || { tail -30 "$WORK/build-$1.log" >&2; exit 1; }
-  fi
-  echo "$src"
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ORIGIN=$(free_port)
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k"; chmod 644 "$WORK/1k"; mkdir -p "$WORK/logs"
-cat > "$WORK/origin.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/origin.pid; error_log $WORK/logs/origin.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$ORIGIN; root $WORK; location / { try_files /1k =404; } } }
-CONF
-nginx -p "$WORK" -c "$WORK/origin.conf" & PIDS+=($!)
+. bench/proxy/lib.sh
+bench_init proxy-syscalls
+require "wrk nginx linux-perf" wrk nginx perf python3 curl
+ON_LOAD=(); ON_PROXY=()
+read -r ORIGIN < <(free_ports 1)
+start_origin "$ORIGIN"
 
 declare -A PORT QPID
 for rev in "$@"; do
-  src=$(build "$rev")
-  port=$(free_port)
-  app="$src/proxy-service/target"
-  java -Xmx128m -cp "$app/test-classes:$app/classes:$(cat "$src/cp.txt")" \
-    io.qmesh.proxy.testing.BenchControlPlane "$port:$ORIGIN" > "$WORK/logs/cp-$rev.log" 2>&1 & PIDS+=($!)
-  for _ in $(seq 1 150); do grep -q '^ads ' "$WORK/logs/cp-$rev.log" && break; sleep 0.2; done
-  ads=$(awk '/^ads / {print $2; exit}' "$WORK/logs/cp-$rev.log")
-  POD_NAME=bench-$rev POD_NAMESPACE=default INSTANCE_IP=127.0.0.1 ISTIO_META_INTERCEPTION_MODE=NONE \
-  ISTIO_METAJSON_LABELS="{\"app\":\"bench\"}" PROXY_PILOT_ADDRESS=127.0.0.1:$ads PROXY_WORKER_THREADS=1 \
-  PROXY_ADMIN_PORT=0 PROXY_HEALTH_PORT=0 PROXY_PROMETHEUS_PORT=0 QUARKUS_LOG_CATEGORY__IO_QMESH_PROXY_ACCESS__LEVEL=WARN \
-    java $QMESH_JAVA_OPTS -jar "$app/quarkus-app/quarkus-run.jar" > "$WORK/logs/qmesh-$rev.log" 2>&1 &
-  QPID[$rev]=$!; PIDS+=($!); PORT[$rev]=$port
-  for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
-  test "$(curl -s "http://127.0.0.1:$port/" | wc -c)" = 1024 || { echo "$rev does not proxy 1 KB" >&2; exit 1; }
+  build_proxy "$rev"
+  read -r port < <(free_ports 1)
+  start_control_plane BenchControlPlane "$port:$ORIGIN"
+  start_qmesh "$rev" "${ADS_PORTS[0]}"
+  QPID[$rev]=$!; PORT[$rev]=$port
+  serves_1k -- "$port"
 done
 # Warm-up by requests, not seconds (the JIT needs requests; a busy machine serves few per second),
 # every JVM after all have started, so that no JVM's start-up falls into another's warm-up.
@@ -99,7 +66,6 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "Command: \`bench/proxy-syscalls.sh $*\` (DUR=$DUR, ROUNDS=$ROUNDS, WARMUP=$WARMUP), $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (shared machine). $(tr '\n' ';' < "$WORK/warmup.txt")"
 echo
 echo "| build | req/s | proxy CPU us/req | syscalls/req | epoll_ctl/req | epoll_(p)wait/req | reads/req | writes/req |"

@@ -23,47 +23,19 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 DUR=${1:-5}
 REPEATS=${2:-5}
-WORK=$(mktemp -d /tmp/qmesh-resilience-bench.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-for tool in wrk nginx taskset python3 curl; do
-  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx util-linux)" >&2; exit 1; }
-done
+. "$ROOT/bench/proxy/lib.sh"
+bench_init resilience-bench
+require "wrk nginx util-linux" wrk nginx taskset python3 curl
 if [ "$(nproc)" -ge 2 ]; then ON_LOAD=(taskset -c 0); ON_PROXY=(taskset -c 1); else ON_LOAD=(); ON_PROXY=(); fi
 QMESH_JAVA_OPTS=${QMESH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx256m}
 
-. "$ROOT/bench/proxy/lib.sh"
 build_proxy_at_head
 read -r ORIGIN PLAIN RES ADMIN < <(free_ports 4)
-
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k"; chmod 644 "$WORK/1k"; mkdir -p "$WORK/logs"
-cat > "$WORK/origin.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/origin.pid; error_log $WORK/logs/origin.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$ORIGIN; root $WORK; location / { try_files /1k =404; } } }
-CONF
-"${ON_LOAD[@]}" nginx -p "$WORK" -c "$WORK/origin.conf" & PIDS+=($!)
-"${ON_LOAD[@]}" java -Xmx256m -cp "$APP/test-classes:$APP/classes:$(cat "$SRC/cp.txt")" \
-  io.qmesh.proxy.testing.ResilienceBenchControlPlane "$PLAIN:$ORIGIN" "$RES:$ORIGIN" > "$WORK/logs/cp.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 1 150); do [ "$(grep -c '^ads ' "$WORK/logs/cp.log")" = 2 ] && break; sleep 0.2; done
-read -r ADS_PLAIN ADS_RES < <(awk '/^ads / {printf "%s ", $2} END {print ""}' "$WORK/logs/cp.log")
-[ -n "${ADS_RES:-}" ] || { echo "bench control plane did not start" >&2; cat "$WORK/logs/cp.log" >&2; exit 1; }
-start_qmesh() { # name adsPort adminPort
-  POD_NAME=bench-$1 POD_NAMESPACE=default INSTANCE_IP=127.0.0.1 ISTIO_META_INTERCEPTION_MODE=NONE \
-  ISTIO_METAJSON_LABELS="{\"app\":\"bench-$1\"}" \
-  PROXY_PILOT_ADDRESS=127.0.0.1:$2 PROXY_WORKER_THREADS=1 PROXY_ADMIN_PORT=$3 PROXY_HEALTH_PORT=0 PROXY_PROMETHEUS_PORT=0 \
-  QUARKUS_LOG_CATEGORY__IO_QMESH_PROXY_ACCESS__LEVEL=WARN \
-    "${ON_PROXY[@]}" java $QMESH_JAVA_OPTS -jar "$APP/quarkus-app/quarkus-run.jar" > "$WORK/logs/qmesh-$1.log" 2>&1 &
-}
-start_qmesh plain "$ADS_PLAIN" 0; PLAIN_PID=$!; PIDS+=($PLAIN_PID)
-start_qmesh resilient "$ADS_RES" "$ADMIN"; RES_PID=$!; PIDS+=($RES_PID)
-for port in $PLAIN $RES; do
-  for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
-  test "$(curl -s "http://127.0.0.1:$port/" | wc -c)" = 1024 || { echo "port $port does not serve 1 KB" >&2; exit 1; }
-done
+start_origin "$ORIGIN"
+start_control_plane ResilienceBenchControlPlane "$PLAIN:$ORIGIN" "$RES:$ORIGIN"
+start_qmesh plain "${ADS_PORTS[0]}"; PLAIN_PID=$!
+start_qmesh resilient "${ADS_PORTS[1]}" "$ADMIN"; RES_PID=$!
+serves_1k -- "$PLAIN" "$RES"
 stat() { curl -s "http://127.0.0.1:$ADMIN/stats" | awk -v n="$1:" '$1 == n {print $2}'; }
 [ "$(stat ratelimit_default_origin.http_local_rate_limit.ok)" -ge 1 ] \
   || { echo "the resilient proxy does not run the rate limit" >&2; exit 1; }

@@ -1,6 +1,7 @@
 package io.qmesh.proxy.cluster;
 
 import io.qmesh.proxy.lb.LbEndpoint;
+import io.qmesh.proxy.lb.LoadBalancer;
 import java.util.List;
 
 /**
@@ -15,21 +16,27 @@ public final class PriorityLoad {
 
     static final int OVERPROVISIONING_PERCENT = 140;
 
+    /** The health of a level that takes all the load it is offered. */
+    public static final int FULL = 100;
+
     private PriorityLoad() {
     }
 
     /** A level's health in percent, 0..100. */
     public static int health(List<LbEndpoint> endpoints) {
-        if (endpoints.isEmpty()) {
-            return 0;
-        }
-        int usable = 0;
-        for (LbEndpoint e : endpoints) {
-            if (e.healthy() && !e.counters().outlier.ejected()) {
-                usable++;
-            }
-        }
-        return (int) Math.min(100, (long) OVERPROVISIONING_PERCENT * usable / endpoints.size());
+        return health(LoadBalancer.usableCount(endpoints), endpoints.size());
+    }
+
+    /** A cluster's health in percent, 0..100; without a single ejection, from the balancer's healthy count. */
+    public static int health(UpstreamCluster cluster) {
+        LoadBalancer lb = cluster.loadBalancer();
+        List<LbEndpoint> all = lb.endpoints();
+        int usable = cluster.outlierDetector().activeEjections() == 0 ? lb.healthyCount() : LoadBalancer.usableCount(all);
+        return health(usable, all.size());
+    }
+
+    private static int health(int usable, int endpoints) {
+        return endpoints == 0 ? 0 : (int) Math.min(FULL, (long) OVERPROVISIONING_PERCENT * usable / endpoints);
     }
 
     /** Per-level load in percent (summing to 100) from per-level health. */

@@ -7,6 +7,7 @@ import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.resilience.ClusterResilience;
 import io.qmesh.proxy.resilience.OutlierDetector;
 import io.qmesh.proxy.route.HeaderMutation;
+import io.qmesh.proxy.stats.StatsScope;
 import java.util.List;
 
 /**
@@ -87,6 +88,11 @@ public record UpstreamCluster(
 
     /** Counter name prefix: cluster.&lt;name&gt;. */
     public String statPrefix() {
-        return "cluster." + name + ".";
+        return resilience.stats().prefix();
+    }
+
+    /** The cluster's counters ({@code cluster.<name>.*}). */
+    public StatsScope stats() {
+        return resilience.stats();
     }
 }

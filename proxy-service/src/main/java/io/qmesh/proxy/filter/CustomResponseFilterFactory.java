@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.Re
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
+import io.netty.util.AsciiString;
 import io.qmesh.proxy.config.InvalidConfigException;
 import io.qmesh.proxy.route.HeaderMutation;
 import io.qmesh.proxy.route.RouteAction;
@@ -89,12 +90,11 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
             case OR_MATCHER, AND_MATCHER -> {
                 boolean or = p.hasOrMatcher();
                 var list = or ? p.getOrMatcher() : p.getAndMatcher();
-                List<CustomResponseConfig.ResponsePredicate> parts = new ArrayList<>();
-                for (int i = 0; i < list.getPredicateCount(); i++) {
-                    parts.add(predicate(list.getPredicate(i), at + (or ? ".or_matcher" : ".and_matcher") + ".predicate[" + i + "]"));
+                CustomResponseConfig.ResponsePredicate[] parts = new CustomResponseConfig.ResponsePredicate[list.getPredicateCount()];
+                for (int i = 0; i < parts.length; i++) {
+                    parts[i] = predicate(list.getPredicate(i), at + (or ? ".or_matcher" : ".and_matcher") + ".predicate[" + i + "]");
                 }
-                return or ? (s, h) -> parts.stream().anyMatch(x -> x.test(s, h))
-                        : (s, h) -> parts.stream().allMatch(x -> x.test(s, h));
+                return or ? anyOf(parts) : allOf(parts);
             }
             case NOT_MATCHER -> {
                 var inner = predicate(p.getNotMatcher(), at + ".not_matcher");
@@ -117,21 +117,62 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
                     + " (expected: exact or prefix)");
         };
         Any input = sp.getInput().getTypedConfig();
+        // Every response meets these two, so an exact value is compared as a number, not as a new string.
         if (input.is(HttpResponseStatusCodeMatchInput.class)) {
-            return (s, h) -> value.test(Integer.toString(s));
+            int exact = vm.hasExact() && !vm.getIgnoreCase() ? statusOrNegative(vm.getExact()) : -1;
+            return exact >= 0 ? (s, h) -> s == exact : (s, h) -> value.test(Integer.toString(s));
         }
         if (input.is(HttpResponseStatusCodeClassMatchInput.class)) {
-            return (s, h) -> value.test((s / 100) + "xx");
+            String exact = !vm.hasExact() ? "" : vm.getIgnoreCase() ? vm.getExact().toLowerCase() : vm.getExact();
+            int klass = exact.length() == 3 && exact.endsWith("xx") ? statusOrNegative(exact.substring(0, 1)) : -1;
+            return klass >= 0 ? (s, h) -> s / 100 == klass : (s, h) -> value.test((s / 100) + "xx");
         }
         if (input.is(HttpResponseHeaderMatchInput.class)) {
-            String name = unpack(input, HttpResponseHeaderMatchInput.class, at + ".input.typed_config").getHeaderName();
+            // An AsciiString keeps its hash: the lookup on every response does not hash the name again.
+            AsciiString name = AsciiString.cached(
+                    unpack(input, HttpResponseHeaderMatchInput.class, at + ".input.typed_config").getHeaderName());
             return (s, h) -> {
+                String first = h.get(name);
+                if (first == null) {
+                    return false;
+                }
                 List<String> values = h.getAll(name);
-                return !values.isEmpty() && value.test(String.join(",", values));
+                return value.test(values.size() == 1 ? first : String.join(",", values));
             };
         }
         throw new InvalidConfigException(at + ".input.typed_config: " + input.getTypeUrl() + " (expected: "
                 + "HttpResponseStatusCodeMatchInput, HttpResponseStatusCodeClassMatchInput or HttpResponseHeaderMatchInput)");
+    }
+
+    private static CustomResponseConfig.ResponsePredicate anyOf(CustomResponseConfig.ResponsePredicate[] parts) {
+        return (s, h) -> {
+            for (CustomResponseConfig.ResponsePredicate p : parts) {
+                if (p.test(s, h)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    private static CustomResponseConfig.ResponsePredicate allOf(CustomResponseConfig.ResponsePredicate[] parts) {
+        return (s, h) -> {
+            for (CustomResponseConfig.ResponsePredicate p : parts) {
+                if (!p.test(s, h)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
+    /** The number the text spells as Integer.toString would, or -1 (the value is then matched as text). */
+    private static int statusOrNegative(String digits) {
+        if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        int n = Integer.parseInt(digits);
+        return Integer.toString(n).equals(digits) ? n : -1;
     }
 
     private static CustomResponseConfig.Action action(TypedExtensionConfig action, String at)

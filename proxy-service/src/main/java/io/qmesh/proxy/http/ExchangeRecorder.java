@@ -4,6 +4,7 @@ import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.stats.AccessLogEntry;
 import io.qmesh.proxy.stats.RequestLabels;
 import io.qmesh.proxy.stats.ResponseFlag;
+import io.qmesh.proxy.stats.StatsScope;
 import java.time.Instant;
 
 /** Turns a finished exchange into counters, Istio metrics and an access log line. */
@@ -28,13 +29,13 @@ final class ExchangeRecorder {
     static void record(HttpExchange ex, int status, int flags, long durationNanos, long requestBytes, long responseBytes,
                        Instant start, String upstreamServiceTime) {
         DataPlane plane = ex.plane;
-        String prefix = "http." + ex.statPrefix() + ".";
-        plane.stats().inc(prefix + "downstream_rq_total");
-        plane.stats().inc(prefix + "downstream_rq_" + (status / 100) + "xx");
+        StatsScope http = plane.stats().httpScope(ex.statPrefix());
+        http.inc("downstream_rq_total");
+        http.incClass("downstream_rq_", status);
         if (flags != 0) {
             for (ResponseFlag f : ResponseFlag.values()) {
                 if ((flags & f.bit()) != 0) {
-                    plane.stats().inc(prefix + "rq_response_flag." + f.code());
+                    http.inc("rq_response_flag." + f.code());
                 }
             }
         }

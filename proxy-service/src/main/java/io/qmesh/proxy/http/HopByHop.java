@@ -21,12 +21,11 @@ final class HopByHop {
     /** Removes hop-by-hop headers except Transfer-Encoding, which the encoder needs for framing. */
     static void strip(HttpHeaders h) {
         String connection = h.get(HttpHeaderNames.CONNECTION);
-        if (connection != null) {
+        if (connection != null && connection.indexOf(',') < 0) {
+            removeListed(h, connection); // the usual "keep-alive" or "close": nothing to split
+        } else if (connection != null) {
             for (String token : connection.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) {
-                    h.remove(name);
-                }
+                removeListed(h, token);
             }
         }
         h.remove(HttpHeaderNames.CONNECTION);
@@ -40,6 +39,13 @@ final class HopByHop {
         h.remove(io.netty.handler.codec.http2.Http2CodecUtil.HTTP_UPGRADE_SETTINGS_HEADER);
         for (HttpConversionUtil.ExtensionHeaderNames ext : EXTENSIONS) {
             h.remove(ext.text());
+        }
+    }
+
+    private static void removeListed(HttpHeaders h, String token) {
+        String name = token.trim();
+        if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) {
+            h.remove(name);
         }
     }
 

@@ -148,7 +148,7 @@ final class HttpExchange implements FilterContext {
         vhost = table == null ? null : table.selectVirtualHost(authority);
         route = vhost == null ? null : vhost.match(view);
         if (route == null) {
-            plane.stats().inc("http." + statPrefix() + ".no_route");
+            plane.stats().httpScope(statPrefix()).inc("no_route");
             respondLocally(404, "", ResponseFlag.NO_ROUTE_FOUND, false, -1);
             return;
         }
@@ -158,7 +158,7 @@ final class HttpExchange implements FilterContext {
             // manager's; an upgrade neither enables gets 403.
             Boolean routeSays = route.action() instanceof RouteAction.Forward f ? f.upgrades().get(upgrade) : null;
             if (routeSays != null ? !routeSays : !chain.upgradeTypes().contains(upgrade)) {
-                plane.stats().inc("http." + statPrefix() + ".downstream_rq_upgrade_failed");
+                plane.stats().httpScope(statPrefix()).inc("downstream_rq_upgrade_failed");
                 respondLocally(403, "", null, false, -1);
                 return;
             }

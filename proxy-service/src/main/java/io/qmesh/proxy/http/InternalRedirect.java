@@ -38,7 +38,7 @@ record InternalRedirect(CustomResponseConfig.Redirect policy, String authority, 
         VirtualHost vhost = ex.table.selectVirtualHost(authority);
         Route route = vhost == null ? null : vhost.match(view);
         if (route == null) {
-            ex.plane.stats().inc("http." + ex.statPrefix() + ".custom_response_redirect_no_route");
+            ex.plane.stats().httpScope(ex.statPrefix()).inc("custom_response_redirect_no_route");
             return null;
         }
         return new InternalRedirect(policy, authority, pathAndQuery, headers, vhost, route);

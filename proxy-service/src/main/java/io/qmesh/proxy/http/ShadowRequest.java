@@ -38,11 +38,11 @@ final class ShadowRequest implements UpstreamResponseListener {
             request.release();
             return;
         }
-        plane.stats().inc(cluster.statPrefix() + "upstream_rq_total");
+        cluster.stats().inc("upstream_rq_total");
         ConnectionPool pool = plane.pools().forLoop(loop);
         ShadowRequest shadow = new ShadowRequest(plane, pool, endpoint);
         pool.acquire(endpoint.address(), cluster.connectTimeoutMillis(), cluster.protocol().http2For(downstreamHttp2),
-                () -> plane.stats().inc(cluster.statPrefix() + "upstream_cx_total")).addListener(f -> {
+                () -> cluster.stats().inc("upstream_cx_total")).addListener(f -> {
                     if (f.isSuccess()) {
                         shadow.write((Channel) f.getNow(), request);
                     } else {

@@ -52,7 +52,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         endpoint.counters().activeRequests.incrementAndGet();
         endpoint.counters().requests.increment();
-        plane.stats().inc(cluster.statPrefix() + "upstream_cx_total");
+        cluster.stats().inc("upstream_cx_total");
         Channel downstream = ctx.channel();
         ChannelFuture f = new Bootstrap()
                 .group(downstream.eventLoop())
@@ -73,7 +73,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 upstream.read();
             } else {
                 endpoint.counters().connectFailures.increment();
-                plane.stats().inc(cluster.statPrefix() + "upstream_cx_connect_fail");
+                cluster.stats().inc("upstream_cx_connect_fail");
                 downstream.close();
             }
         });

@@ -22,7 +22,6 @@ import io.qmesh.proxy.resilience.CircuitBreaker;
 import io.qmesh.proxy.route.RetryPolicy;
 import io.qmesh.proxy.route.RouteAction;
 import io.qmesh.proxy.stats.ResponseFlag;
-import io.qmesh.proxy.stats.StatsRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -54,7 +53,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     private final HttpExchange ex;
     private final RouteAction.Forward forward;
-    private final StatsRegistry stats;
     private UpstreamCluster cluster;
     /** For a route to an aggregate cluster: the child each attempt goes to (FallbackPolicy destinations). */
     private AggregateSelection aggregate;
@@ -100,7 +98,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
     UpstreamRequest(HttpExchange ex, RouteAction.Forward forward) {
         this.ex = ex;
         this.forward = forward;
-        this.stats = ex.plane.stats();
     }
 
     void start() {
@@ -187,7 +184,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     }
 
     private void abandonRetryAndShadow() {
-        stats.inc(cluster.statPrefix() + "retry_or_shadow_abandoned");
+        cluster.stats().inc("retry_or_shadow_abandoned");
         shadows = List.of();
     }
 
@@ -241,7 +238,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (finished) {
             return;
         }
-        stats.inc("http." + ex.statPrefix() + ".downstream_rq_max_duration_reached");
+        ex.plane.stats().httpScope(ex.statPrefix()).inc("downstream_rq_max_duration_reached");
         endAttempt(false);
         finished = true;
         cancelTimers();
@@ -338,7 +335,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             cluster = child;
             ex.cluster = child;
         }
-        stats.inc(cluster.statPrefix() + "upstream_rq_total");
+        cluster.stats().inc("upstream_rq_total");
         endpoint = cluster.lbPolicy() == LbPolicy.CLUSTER_PROVIDED
                 ? OriginalDestination.passthroughEndpoint(ex.ctx.channel())
                 : cluster.loadBalancer().pick(hash, policy.avoidPreviousHosts() ? tried::contains : null,
@@ -363,7 +360,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         // An upgrade (WebSocket) always goes over HTTP/1.1; RFC 8441 extended CONNECT is not spoken.
         boolean http2 = cluster.protocol().http2For(ex.downstreamHttp2()) && ex.upgradeType == null;
         acquiring = pool.acquire(target.address(), cluster, http2,
-                () -> stats.inc(cluster.statPrefix() + "upstream_cx_total"));
+                () -> cluster.stats().inc("upstream_cx_total"));
         acquiring.addListener(f -> {
                     if (target != endpoint || finished || ex.isDone()) {
                         // This attempt was abandoned (timeout, downstream gone) while connecting.
@@ -424,7 +421,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     private void countFallback() {
         if (cluster != null) {
-            stats.inc(cluster.statPrefix() + "fallback_rq_served");
+            cluster.stats().inc("fallback_rq_served");
         }
     }
 
@@ -455,7 +452,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     }
 
     private void onConnectFailure() {
-        stats.inc(cluster.statPrefix() + "upstream_cx_connect_fail");
+        cluster.stats().inc("upstream_cx_connect_fail");
         endpoint.counters().connectFailures.increment();
         endpoint.counters().activeRequests.decrementAndGet();
         cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, false);
@@ -494,7 +491,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             // The upstream accepted the upgrade: the 101 goes downstream, then the connection is a tunnel.
             upgradeAccepted = true;
             committed = true;
-            stats.inc(cluster.statPrefix() + "upstream_rq_101");
+            cluster.stats().inc("upstream_rq_101");
             ex.writeResponseHead(response, (ex.plane.nanoClock().getAsLong() - attemptStartNanos) / 1_000_000);
             return;
         }
@@ -505,8 +502,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
         }
         skippingInformational = false;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
-        stats.inc(cluster.statPrefix() + "upstream_rq_" + code);
-        stats.inc(cluster.statPrefix() + "upstream_rq_" + (code / 100) + "xx");
+        cluster.stats().incCode("upstream_rq_", code);
+        cluster.stats().incClass("upstream_rq_", code);
         if (code >= 500) {
             endpoint.counters().errors.increment();
         }
@@ -537,7 +534,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             return;
         }
         if (aggregate != null && aggregate.lastWasFallback()) {
-            stats.inc(aggregate.aggregate().statPrefix() + "fallback_rq_served");
+            aggregate.aggregate().stats().inc("fallback_rq_served");
         }
         committed = true;
         long serviceMillis = (ex.plane.nanoClock().getAsLong() - attemptStartNanos) / 1_000_000;
@@ -608,7 +605,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             ex.abortDownstream(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
             return;
         }
-        stats.inc(cluster.statPrefix() + "upstream_cx_destroy_remote_with_active_rq");
+        cluster.stats().inc("upstream_cx_destroy_remote_with_active_rq");
         boolean refused = cause instanceof UpstreamHandler.StreamResetException reset
                 && reset.code == io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM;
         if ((refused ? policy.retriableRefusedStream() : policy.retriableReset()) && tryRetry()) {
@@ -622,7 +619,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (finished || channel == null || committed) {
             return;
         }
-        stats.inc(cluster.statPrefix() + "upstream_rq_per_try_timeout");
+        cluster.stats().inc("upstream_rq_per_try_timeout");
         cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, true);
         endAttempt(false);
         if ((policy.retriableStatus(504) || policy.retriableReset()) && tryRetry()) {
@@ -636,7 +633,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (finished) {
             return;
         }
-        stats.inc(cluster.statPrefix() + "upstream_rq_timeout");
+        cluster.stats().inc("upstream_rq_timeout");
         if (channel != null && endpoint != null && !committed) {
             cluster.outlierDetector().reportLocalFailure(endpoint.counters().outlier, true);
         }
@@ -754,7 +751,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
 
     private void scheduleRetry() {
         retriesUsed++;
-        stats.inc(cluster.statPrefix() + "upstream_rq_retry");
+        cluster.stats().inc("upstream_rq_retry");
         long delay = policy.backoffMillis(retriesUsed, ex.plane.random().nextDouble());
         endpoint = null;
         backoffTimer = ex.ctx.executor().schedule(this::attempt, delay, TimeUnit.MILLISECONDS);

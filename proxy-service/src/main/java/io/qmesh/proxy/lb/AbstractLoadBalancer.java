@@ -9,11 +9,13 @@ abstract class AbstractLoadBalancer implements LoadBalancer {
     protected final List<LbEndpoint> all;
     protected final List<LbEndpoint> eligible;
     protected final RandomSource random;
+    private final int healthyCount;
 
     AbstractLoadBalancer(List<LbEndpoint> endpoints, RandomSource random) {
         this.all = List.copyOf(endpoints);
         this.eligible = LoadBalancer.eligible(all);
         this.random = random;
+        this.healthyCount = (int) all.stream().filter(LbEndpoint::healthy).count();
     }
 
     @Override
@@ -46,5 +48,10 @@ abstract class AbstractLoadBalancer implements LoadBalancer {
     @Override
     public List<LbEndpoint> endpoints() {
         return all;
+    }
+
+    @Override
+    public int healthyCount() {
+        return healthyCount;
     }
 }

@@ -31,12 +31,7 @@ public final class EjectionAwareLoadBalancer implements LoadBalancer {
             return inner.pick(hash, excluded, maxAttempts);
         }
         List<LbEndpoint> all = inner.endpoints();
-        int available = 0;
-        for (LbEndpoint e : all) {
-            if (e.healthy() && !e.counters().outlier.ejected()) {
-                available++;
-            }
-        }
+        int available = LoadBalancer.usableCount(all);
         if (all.isEmpty() || available * 100.0 < panicThresholdPercent * all.size()) {
             return inner.pick(hash, excluded, maxAttempts); // panic: balance over all hosts
         }
@@ -57,5 +52,10 @@ public final class EjectionAwareLoadBalancer implements LoadBalancer {
     @Override
     public List<LbEndpoint> endpoints() {
         return inner.endpoints();
+    }
+
+    @Override
+    public int healthyCount() {
+        return inner.healthyCount();
     }
 }

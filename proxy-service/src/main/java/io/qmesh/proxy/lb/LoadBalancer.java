@@ -20,6 +20,22 @@ public interface LoadBalancer {
 
     List<LbEndpoint> endpoints();
 
+    /** How many endpoints EDS reports healthy, outlier ejections aside. */
+    default int healthyCount() {
+        return (int) endpoints().stream().filter(LbEndpoint::healthy).count();
+    }
+
+    /** How many of the endpoints are healthy and not outlier-ejected right now. */
+    static int usableCount(List<LbEndpoint> endpoints) {
+        int usable = 0;
+        for (LbEndpoint e : endpoints) {
+            if (e.healthy() && !e.counters().outlier.ejected()) {
+                usable++;
+            }
+        }
+        return usable;
+    }
+
     /** Envoy's healthy panic threshold (50 %): below it, all endpoints are used. */
     static List<LbEndpoint> eligible(List<LbEndpoint> all) {
         List<LbEndpoint> healthy = all.stream().filter(LbEndpoint::healthy).toList();

@@ -1,6 +1,7 @@
 package io.qmesh.proxy.resilience;
 
 import io.qmesh.proxy.stats.StatsRegistry;
+import io.qmesh.proxy.stats.StatsScope;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -29,9 +30,11 @@ public final class ResilienceRegistry {
 
     /** The cluster's state, created the first time the cluster is seen. */
     public ClusterResilience forCluster(String name) {
-        return clusters.computeIfAbsent(name, n -> new ClusterResilience(
-                new CircuitBreaker("cluster." + n + ".", stats),
-                new OutlierDetector("cluster." + n + ".", stats, ticker, random)));
+        return clusters.computeIfAbsent(name, n -> {
+            StatsScope scope = stats.scope("cluster." + n + ".");
+            return new ClusterResilience(new CircuitBreaker(scope.prefix(), stats),
+                    new OutlierDetector(scope.prefix(), stats, ticker, random), scope);
+        });
     }
 
     /** Runs due outlier-detection sweeps. */

@@ -12,10 +12,24 @@ import java.util.concurrent.atomic.LongAdder;
 public final class StatsRegistry {
 
     private final ConcurrentHashMap<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, StatsScope> scopes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, StatsScope> httpScopes = new ConcurrentHashMap<>();
 
     public LongAdder counter(String name) {
         LongAdder c = counters.get(name);
         return c != null ? c : counters.computeIfAbsent(name, k -> new LongAdder());
+    }
+
+    /** The counters whose names start with {@code prefix}; one scope per prefix. */
+    public StatsScope scope(String prefix) {
+        StatsScope s = scopes.get(prefix);
+        return s != null ? s : scopes.computeIfAbsent(prefix, p -> new StatsScope(this, p));
+    }
+
+    /** An HTTP connection manager's counters, {@code http.<stat_prefix>.*}, by its stat_prefix. */
+    public StatsScope httpScope(String statPrefix) {
+        StatsScope s = httpScopes.get(statPrefix);
+        return s != null ? s : httpScopes.computeIfAbsent(statPrefix, p -> scope("http." + p + "."));
     }
 
     public void inc(String name) {

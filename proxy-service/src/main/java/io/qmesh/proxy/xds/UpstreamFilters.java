@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.qmesh.proxy.cluster.AggregateSelection;
 import io.qmesh.proxy.config.InvalidConfigException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,10 @@ final class UpstreamFilters {
         }
         if (config.getClustersCount() == 0) {
             throw new InvalidConfigException(at + ".typed_config.clusters: [] (expected: at least one cluster)");
+        }
+        if (config.getClustersCount() > AggregateSelection.MAX_LEVELS) {
+            throw new InvalidConfigException(at + ".typed_config.clusters: " + config.getClustersCount()
+                    + " clusters (expected: at most " + AggregateSelection.MAX_LEVELS + ")");
         }
         if (c.getLbPolicy() != io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED) {
             throw new InvalidConfigException(field + ".lb_policy: " + c.getLbPolicy()

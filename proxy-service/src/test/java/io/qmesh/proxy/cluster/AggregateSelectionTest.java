@@ -72,11 +72,21 @@ class AggregateSelectionTest {
         // Nothing healthy anywhere: P0 takes all (and answers no healthy upstream).
         assertArrayEquals(new int[] {100, 0}, PriorityLoad.load(new int[] {0, 0}));
         assertEquals(100, PriorityLoad.health(primaryHosts));
+        assertEquals(100, PriorityLoad.health(primary));
         eject(primary, primaryHosts, 2);
         assertEquals(70, PriorityLoad.health(primaryHosts)); // 2 of 4 usable, x 1.4
+        assertEquals(70, PriorityLoad.health(primary)); // the cluster's balancer no longer counts ejected hosts healthy
         assertEquals(0, PriorityLoad.health(List.of()));
         assertEquals(0, PriorityLoad.pick(new int[] {70, 30}, 69));
         assertEquals(1, PriorityLoad.pick(new int[] {70, 30}, 70));
+    }
+
+    @Test
+    void endpointsEdsCallsUnhealthyLowerAClustersHealthWithoutAnyEjection() {
+        List<LbEndpoint> hosts = new ArrayList<>(hosts(2, 3000));
+        hosts.add(new LbEndpoint(new InetSocketAddress("127.0.0.1", 3002), 1, false, "", new LbEndpoint.Counters()));
+        hosts.add(new LbEndpoint(new InetSocketAddress("127.0.0.1", 3003), 1, false, "", new LbEndpoint.Counters()));
+        assertEquals(70, PriorityLoad.health(cluster("half", hosts)));
     }
 
     @Test

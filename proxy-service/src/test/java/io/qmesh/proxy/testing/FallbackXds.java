@@ -90,6 +90,24 @@ public final class FallbackXds {
                 .build();
     }
 
+    /** The retry policy pilot puts on every route a VirtualService does not configure: Istio's 2 attempts. */
+    public static RetryPolicy istioDefaultRetries() {
+        return RetryPolicy.newBuilder()
+                .setRetryOn("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes")
+                .setNumRetries(UInt32Value.of(2))
+                .addRetriableStatusCodes(503)
+                .addRetryHostPredicate(previousHosts())
+                .setHostSelectionRetryMaxAttempts(5)
+                .build();
+    }
+
+    private static RetryPolicy.RetryHostPredicate previousHosts() {
+        return RetryPolicy.RetryHostPredicate.newBuilder()
+                .setName("envoy.retry_host_predicates.previous_hosts")
+                .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDefaultInstance()))
+                .build();
+    }
+
     /** Pilot's route for a destination fallback: the route's retries on the primary, then one on the fallback. */
     public static Route aggregateRoute(String prefix, String aggregate, int routeRetries, long perTryMillis) {
         RetryPolicy.Builder retry = RetryPolicy.newBuilder()
@@ -98,9 +116,7 @@ public final class FallbackXds {
                 .addRetriableStatusCodes(503)
                 .setRetryPriority(RetryPolicy.RetryPriority.newBuilder().setName("envoy.retry_priorities.previous_priorities")
                         .setTypedConfig(Any.pack(PreviousPrioritiesConfig.newBuilder().setUpdateFrequency(routeRetries + 1).build())))
-                .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
-                        .setName("envoy.retry_host_predicates.previous_hosts")
-                        .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDefaultInstance())))
+                .addRetryHostPredicate(previousHosts())
                 .setHostSelectionRetryMaxAttempts(5);
         if (perTryMillis > 0) {
             retry.setPerTryTimeout(duration(perTryMillis));

@@ -27,8 +27,8 @@ import java.util.List;
 
 /**
  * The control plane of {@code bench/resilience-overhead.sh}: two proxies in front of the same origin,
- * both with the filter chain pilot always sends (fault, router), one listener, one route, one EDS
- * cluster. {@code <plainPort>:<upstreamPort>} has nothing more; {@code <resilientPort>:<upstreamPort>}
+ * both with the filter chain pilot always sends (fault, router), one listener, one route with pilot's
+ * retry policy (Istio's default 2 attempts), one EDS cluster. {@code <plainPort>:<upstreamPort>} has nothing more; {@code <resilientPort>:<upstreamPort>}
  * has every resilience feature configured the way pilot sends it but never triggering: circuit breakers with high limits, outlier detection (5 consecutive 5xx), and
  * the local rate limit filter with a virtual-host bucket and a wildcard descriptor on the Host header
  * (a bucket per host, the per-request descriptor path) whose buckets never empty, and both FallbackPolicy
@@ -72,7 +72,11 @@ public final class ResilienceBenchControlPlane {
                 : BenchControlPlane.listener(listenPort, Mesh.faultFilter());
         String fallback = "fallback~default~origin-fallback" + cluster.substring(cluster.indexOf('|'));
         String aggregate = "aggregate~default~origin-fallback" + cluster.substring(cluster.indexOf('|'));
-        Route route = Mesh.prefixRoute("/", cluster);
+        // Both routes retry as pilot's do: Istio's default 2 attempts without a VirtualService retry policy,
+        // the FallbackPolicy's own retries through the aggregate cluster with one.
+        Route plainRoute = Mesh.prefixRoute("/", cluster);
+        Route route = plainRoute.toBuilder()
+                .setRoute(plainRoute.getRoute().toBuilder().setRetryPolicy(FallbackXds.istioDefaultRetries())).build();
         if (resilient) {
             // Never taken: the origin always answers 200, so no retry moves to the fallback priority.
             route = FallbackXds.aggregateRoute("/", aggregate, 2, 0).toBuilder()

@@ -55,6 +55,10 @@ class FallbackTranslationTest {
         assertEquals("clusters[" + AGGREGATE + "].cluster_type.typed_config.clusters: [] (expected: at least one cluster)",
                 assertThrows(InvalidConfigException.class,
                         () -> clusters.translate(aggregate(Cluster.LbPolicy.CLUSTER_PROVIDED), null)).getMessage());
+        String[] tooMany = java.util.stream.IntStream.range(0, 65).mapToObj(i -> "c" + i).toArray(String[]::new);
+        assertEquals("clusters[" + AGGREGATE + "].cluster_type.typed_config.clusters: 65 clusters (expected: at most 64)",
+                assertThrows(InvalidConfigException.class,
+                        () -> clusters.translate(aggregate(Cluster.LbPolicy.CLUSTER_PROVIDED, tooMany), null)).getMessage());
         Cluster redis = aggregate(Cluster.LbPolicy.CLUSTER_PROVIDED, "a").toBuilder()
                 .setClusterType(Cluster.CustomClusterType.newBuilder().setName("envoy.clusters.redis")).build();
         assertEquals("clusters[" + AGGREGATE + "].cluster_type.name: \"envoy.clusters.redis\" (expected: envoy.clusters.aggregate)",
