@@ -58,6 +58,8 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private AggregateSelection aggregate;
     /** The cluster whose max_retries slot {@link #retrySlot} holds (attempts of an aggregate differ in cluster). */
     private UpstreamCluster retrySlotCluster;
+    /** The custom_response rules for this request's final response (null: none), read once the cluster is picked. */
+    private CustomResponseConfig rules;
     /** A custom response (FallbackPolicy response) replacing the upstream response being discarded. */
     private CustomResponseConfig.LocalResponse replacement;
     /** Or a custom response redirect (FallbackPolicy destination), followed once that response is drained. */
@@ -103,6 +105,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     void start() {
         ex.target = forward.clusters().size() == 1 ? forward.clusters().get(0)
                 : forward.pick(ex.plane.random().nextInt(forward.totalWeight()));
+        rules = ex.customResponses(); // the weighted cluster's own config may override the route's
         cluster = ex.config.clusters().get(ex.target.name());
         if (cluster == null) {
             finishLocal(503, "no cluster found", ResponseFlag.NO_CLUSTER_FOUND);
@@ -132,7 +135,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
         hash = RequestHash.of(forward.hashPolicies(), ex);
         buildRequestTemplate();
         sampleMirrors();
-        CustomResponseConfig rules = ex.customResponses();
         if (policy.numRetries() == 0 && shadows.isEmpty() && (rules == null || !rules.redirects())) {
             ex.body.stopKeeping(); // nothing will replay the body: hand each chunk on as it comes
         } else if (!ex.body.replayable()) {
@@ -396,7 +398,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
      * {@code fallback_rq_served} on the cluster that failed. The reply's flags (UH, UF, UO, UT) stay in the log.
      */
     private boolean replaceLocalReply(int status, boolean overloaded, int flags) {
-        CustomResponseConfig rules = ex.customResponses();
         if (rules == null) {
             return false;
         }
@@ -518,7 +519,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
             ex.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
         cluster.responseHeaders().applyTo(response.headers()); // the cluster's upstream header_mutation filter
-        CustomResponseConfig rules = ex.customResponses();
         CustomResponseConfig.Action action = rules == null ? null : rules.match(code, response.headers());
         if (action instanceof CustomResponseConfig.Redirect r) {
             redirectTo = InternalRedirect.plan(ex, r);
