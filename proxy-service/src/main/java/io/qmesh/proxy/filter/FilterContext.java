@@ -39,8 +39,8 @@ public interface FilterContext {
     /**
      * Lets envoy.filters.http.custom_response replace this request's final response (after the router's
      * retries, upstream or a local reply of the router): by {@code listenerConfig}, or by the most specific
-     * per-route config (weighted cluster, route, virtual host), looked up once the response is at hand
-     * since the weighted cluster is chosen after the filters, as Envoy looks it up in encodeHeaders.
+     * per-route config (weighted cluster, route, virtual host), looked up by the router once it has picked
+     * the weighted cluster, which happens after the filters (Envoy looks it up in encodeHeaders).
      */
     void overrideResponses(CustomResponseConfig listenerConfig);
 
