@@ -436,6 +436,21 @@ class FallbackPolicyTest {
     }
 
     @Test
+    void aBodyThatOutgrewTheBufferCannotBeRedirectedAndTheOriginalResponsePasses() throws Exception {
+        long before = stat(FAILING, "fallback_rq_served");
+        int fallbackBefore = fallbackUp.requests();
+        byte[] big = new byte[2 * 1024 * 1024]; // past the 1 MiB buffer: streamed on, not kept
+        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + DETAILS + ":9080/redirect-503"))
+                .header("x-test-status", "503").POST(HttpRequest.BodyPublishers.ofByteArray(big))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, r.statusCode());
+        assertEquals("details-v1", r.body());
+        assertEquals(big.length, detailsUp.lastBodyBytes);
+        assertEquals(fallbackBefore, fallbackUp.requests(), "nothing went to the redirect target");
+        assertEquals(before, stat(FAILING, "fallback_rq_served"));
+    }
+
+    @Test
     void aRedirectPolicyRewritesThePathAddsHeadersAndOverridesTheStatus() throws Exception {
         HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/full-extras?dropped=1");
         assertEquals(203, r.statusCode());
