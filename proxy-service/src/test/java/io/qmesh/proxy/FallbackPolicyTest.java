@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -30,6 +31,7 @@ import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
@@ -50,7 +52,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,8 +65,9 @@ import org.junit.jupiter.api.Test;
  * FallbackPolicy's Envoy constructs through the real proxy on loopback, in the shape pilot sends them:
  * aggregate clusters {primary, fallback} with the previous-priorities retry priority on the route, the
  * fallback cluster marking its responses with an upstream header_mutation filter, and per-route
- * custom_response local responses. Primaries all ejected, refusing connections, too slow, overflowing,
- * answering 5xx or without endpoints are answered by the fallback, marked and counted.
+ * custom_response local responses or, for a destination on overflow, redirects to the fallback's internal
+ * virtual host. Primaries all ejected, refusing connections, too slow, overflowing, answering 5xx or
+ * without endpoints are answered by the fallback, marked and counted.
  */
 class FallbackPolicyTest {
 
@@ -75,6 +82,15 @@ class FallbackPolicyTest {
     static final String FAILING = outbound(9080, "v1", DETAILS);
     static final String EMPTY = outbound(9080, "v2", DETAILS);
     static final String CUSTOM_RESPONSE = "envoy.filters.http.custom_response";
+    /** maxConnections 1, maxPendingRequests 1: a third concurrent request overflows. */
+    static final String BUSY = outbound(9080, "v6", REVIEWS);
+    /** max_requests 0: every request overflows. */
+    static final String FULL = outbound(9080, "v7", REVIEWS);
+    /** Pilot's internal virtual host for the fallback: host_redirect + port_redirect lead there. */
+    static final String FALLBACK_HOST = "reviews-v1.default.fallback.qmesh.internal";
+    static final String FALLBACK_DOMAIN = FALLBACK_HOST + ":9080";
+    static final String LOOP_DOMAIN = "loop.default.fallback.qmesh.internal";
+    static final String POLICY = "default/reviews-v1";
 
     static ProxyHarness h;
     static TestUpstream fallbackUp;
@@ -82,6 +98,7 @@ class FallbackPolicyTest {
     static TestUpstream slowUp;
     static TestUpstream healthyUp;
     static TestUpstream detailsUp;
+    static TestUpstream busyUp;
     static final java.util.concurrent.atomic.AtomicLong ticker = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     @BeforeAll
@@ -91,6 +108,7 @@ class FallbackPolicyTest {
         slowUp = new TestUpstream("reviews-v4");
         healthyUp = new TestUpstream("reviews-v5");
         detailsUp = new TestUpstream("details-v1");
+        busyUp = new TestUpstream("reviews-v6");
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
@@ -108,7 +126,12 @@ class FallbackPolicyTest {
                 .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxRequests(UInt32Value.of(0))))
                 .build();
-        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(
+        Cluster busy = Mesh.edsCluster(BUSY, Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxConnections(UInt32Value.of(1)).setMaxPendingRequests(UInt32Value.of(1))))
+                .build();
+        Cluster full = overflowing.toBuilder().setName(FULL).build();
+        h.ads.set(TypeUrls.CLUSTER, "c1", List.of(busy, aggregate(BUSY), full, aggregate(FULL),
                 Mesh.edsCluster(FALLBACK_ORIGINAL, Cluster.LbPolicy.ROUND_ROBIN), fallbackCluster(),
                 ejecting, aggregate(EJECTED),
                 Mesh.edsCluster(REFUSED, Cluster.LbPolicy.ROUND_ROBIN), aggregate(REFUSED),
@@ -123,18 +146,47 @@ class FallbackPolicyTest {
                 Mesh.endpoints(HEALTHY, healthyUp.address()),
                 Mesh.endpoints(OVERFLOWING, detailsUp.address()),
                 Mesh.endpoints(FAILING, detailsUp.address()),
-                Mesh.endpoints(EMPTY)));
+                Mesh.endpoints(EMPTY),
+                Mesh.endpoints(BUSY, busyUp.address()),
+                Mesh.endpoints(FULL, busyUp.address())));
         h.ads.set(TypeUrls.LISTENER, "l1", List.of(Mesh.virtualOutbound(), Mesh.outboundHttpPort(9080,
                 HttpFilter.newBuilder().setName(CUSTOM_RESPONSE).setTypedConfig(Any.pack(CustomResponse.getDefaultInstance())).build())));
         h.ads.set(TypeUrls.ROUTE, "r1", List.of(Mesh.routeConfig(9080, REVIEWS,
                 aggregateRoute("/ejected", EJECTED, 2, 0),
                 aggregateRoute("/refused", REFUSED, 2, 0),
                 aggregateRoute("/slow", SLOW, 0, 200),
-                aggregateRoute("/healthy", HEALTHY, 2, 0)).toBuilder()
+                aggregateRoute("/healthy", HEALTHY, 2, 0),
+                overflowRedirect("/busy", BUSY, FallbackXds.toHost(FALLBACK_HOST, 9080)),
+                overflowRedirect("/full-extras", FULL, RedirectPolicy.newBuilder()
+                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_HOST).setPortRedirect(9080)
+                                .setPathRedirect("/elsewhere?from=full"))
+                        .setStatusCode(UInt32Value.of(203))
+                        .addRequestHeadersToAdd(header("x-redirected", "yes"))
+                        .addResponseHeadersToAdd(header("x-extra", "1")).build()),
+                overflowRedirect("/full-nowhere", FULL, FallbackXds.toHost("nowhere.qmesh.internal", 9080)),
+                overflowRedirect("/full-loop", FULL, FallbackXds.toHost(LOOP_DOMAIN, 0)),
+                weightedOverflowRedirect("/weighted", FULL, FallbackXds.toHost(FALLBACK_HOST, 9080)),
+                overflowRedirect("/full", FULL, FallbackXds.toHost(FALLBACK_HOST, 9080))).toBuilder()
                 .addVirtualHosts(Mesh.routeConfig(9080, DETAILS,
                         staticRoute("/overflow", OVERFLOWING),
                         staticRoute("/details-5xx", FAILING),
-                        staticRoute("/empty", EMPTY)).getVirtualHosts(0))
+                        staticRoute("/empty", EMPTY),
+                        // Any matched response may be redirected, an upstream 503 too (not pilot's shape).
+                        Mesh.prefixRoute("/redirect-503", FAILING).toBuilder().putTypedPerFilterConfig(CUSTOM_RESPONSE,
+                                Any.pack(CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder()
+                                        .setMatcherList(Matcher.MatcherList.newBuilder().addMatchers(
+                                                Matcher.MatcherList.FieldMatcher.newBuilder()
+                                                        .setPredicate(FallbackXds.single(HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
+                                                        .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder()
+                                                                .setName("to-fallback").setTypedConfig(Any.pack(RedirectPolicy.newBuilder()
+                                                                        .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(FALLBACK_HOST).setPortRedirect(9080))
+                                                                        .addRequestHeadersToAdd(header("x-test-status", "200"))
+                                                                        .build()))))))).build())).build()).getVirtualHosts(0))
+                .addVirtualHosts(FallbackXds.fallbackVirtualHost(FALLBACK_DOMAIN, FALLBACK))
+                // A redirect target whose own route would redirect again: at most one redirect per request.
+                .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName(LOOP_DOMAIN)
+                        .addDomains(LOOP_DOMAIN).addRoutes(FallbackXds.withOverflowRedirect(
+                                aggregateRoute("/", FULL, 0, 0), POLICY, FallbackXds.toHost(LOOP_DOMAIN, 0))))
                 .build()));
         h.awaitReady();
     }
@@ -142,7 +194,7 @@ class FallbackPolicyTest {
     @AfterAll
     static void stop() throws Exception {
         h.close();
-        List.of(fallbackUp, ejectUp, slowUp, healthyUp, detailsUp).forEach(TestUpstream::close);
+        List.of(fallbackUp, ejectUp, slowUp, healthyUp, detailsUp, busyUp).forEach(TestUpstream::close);
     }
 
     static com.google.protobuf.Duration ms(long millis) {
@@ -164,6 +216,27 @@ class FallbackPolicyTest {
 
     static Route aggregateRoute(String prefix, String primary, int routeRetries, long perTryMillis) {
         return FallbackXds.aggregateRoute(prefix, aggregateName(primary), routeRetries, perTryMillis);
+    }
+
+    /** Pilot's route for a destination fallback that includes Overflow: the aggregate, plus the overflow redirect. */
+    static Route overflowRedirect(String prefix, String primary, RedirectPolicy redirect) {
+        return FallbackXds.withOverflowRedirect(aggregateRoute(prefix, primary, 0, 0), POLICY, redirect);
+    }
+
+    /** The same on a weighted route: the redirect is the target cluster's typed_per_filter_config, not the route's. */
+    static Route weightedOverflowRedirect(String prefix, String primary, RedirectPolicy redirect) {
+        Route r = aggregateRoute(prefix, primary, 0, 0);
+        RouteAction.Builder a = r.getRoute().toBuilder().setWeightedClusters(
+                io.envoyproxy.envoy.config.route.v3.WeightedCluster.newBuilder().addClusters(
+                        io.envoyproxy.envoy.config.route.v3.WeightedCluster.ClusterWeight.newBuilder()
+                                .setName(aggregateName(primary)).setWeight(UInt32Value.of(100))
+                                .putTypedPerFilterConfig(CUSTOM_RESPONSE, Any.pack(FallbackXds.overflowRedirect(POLICY, redirect)))));
+        return r.toBuilder().setRoute(a).build();
+    }
+
+    static HeaderValueOption header(String key, String value) {
+        return HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD).build();
     }
 
     static Route staticRoute(String prefix, String cluster) {
@@ -281,12 +354,136 @@ class FallbackPolicyTest {
     }
 
     @Test
+    void concurrentRequestsOverflowingTheBreakerAreServedByTheFallbackDestination() throws Exception {
+        long overflowBefore = stat(BUSY, "upstream_rq_pending_overflow");
+        long servedBefore = stat(BUSY, "fallback_rq_served");
+        int busyBefore = busyUp.requests();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        try {
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                // Each client its own connection to the proxy; the primary holds each request 300 ms.
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .proxy(java.net.ProxySelector.of(h.outbound())).build();
+                futures.add(pool.submit(() -> client.send(HttpRequest.newBuilder(URI.create("http://" + REVIEWS + ":9080/busy"))
+                        .header("x-test-delay-ms", "300").timeout(java.time.Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString())));
+            }
+            for (Future<HttpResponse<String>> f : futures) {
+                responses.add(f.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        List<HttpResponse<String>> marked = responses.stream()
+                .filter(r -> r.headers().firstValue("x-qmesh-fallback").isPresent()).toList();
+        for (HttpResponse<String> r : responses) {
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        for (HttpResponse<String> r : marked) {
+            assertEquals("reviews-v1", r.body());
+            assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+            assertNull(r.headers().firstValue("x-envoy-overloaded").orElse(null));
+        }
+        long overflowed = stat(BUSY, "upstream_rq_pending_overflow") - overflowBefore;
+        assertTrue(overflowed >= 1, "one connection and one pending slot cannot hold 4 concurrent requests");
+        assertEquals(overflowed, marked.size(), "every overflowed request, and only those, went to the fallback");
+        assertEquals(overflowed, stat(BUSY, "fallback_rq_served") - servedBefore);
+        assertEquals(responses.size() - marked.size(), busyUp.requests() - busyBefore, "the admitted ones reached the primary");
+        assertTrue(responses.stream().filter(r -> marked.contains(r)).noneMatch(r -> r.body().equals("reviews-v6")));
+    }
+
+    @Test
+    void anOverflowedPostReachesTheFallbackWithItsBodyPathAndQuery() throws Exception {
+        long before = stat(FULL, "fallback_rq_served");
+        String body = "{\"reviewer\": \"jason\", \"stars\": 5}".repeat(50);
+        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + REVIEWS + ":9080/full/reviews?id=7"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(java.time.Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("reviews-v1", r.body());
+        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+        assertEquals(body, fallbackUp.lastBody);
+        assertEquals("/full/reviews?id=7", fallbackUp.lastPath);
+        assertEquals(FALLBACK_DOMAIN, fallbackUp.lastHeaders.get("host"));
+        assertEquals(1, stat(FULL, "fallback_rq_served") - before);
+        AccessLogEntry log = lastLog("/full/reviews?id=7");
+        assertEquals(200, log.status());
+        assertEquals(FALLBACK, log.upstreamCluster());
+        assertTrue((log.responseFlags() & ResponseFlag.UPSTREAM_OVERFLOW.bit()) != 0, "the overflow stays in the log");
+    }
+
+    @Test
+    void aWeightedClustersRedirectIsFoundOnceTheClusterIsChosen() throws Exception {
+        HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/weighted");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("reviews-v1", r.body());
+        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+    }
+
+    @Test
+    void anUpstreamResponseIsRedirectedWithTheBodyItWasSentAlready() throws Exception {
+        long before = stat(FAILING, "fallback_rq_served");
+        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + DETAILS + ":9080/redirect-503"))
+                .header("x-test-status", "503").POST(HttpRequest.BodyPublishers.ofString("isbn=0486424618"))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("reviews-v1", r.body());
+        assertEquals("isbn=0486424618", detailsUp.lastBody, "the first upstream got the body");
+        assertEquals("isbn=0486424618", fallbackUp.lastBody, "and the redirect target got it again");
+        assertEquals(1, stat(FAILING, "fallback_rq_served") - before);
+    }
+
+    @Test
+    void aBodyThatOutgrewTheBufferCannotBeRedirectedAndTheOriginalResponsePasses() throws Exception {
+        long before = stat(FAILING, "fallback_rq_served");
+        int fallbackBefore = fallbackUp.requests();
+        byte[] big = new byte[2 * 1024 * 1024]; // past the 1 MiB buffer: streamed on, not kept
+        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + DETAILS + ":9080/redirect-503"))
+                .header("x-test-status", "503").POST(HttpRequest.BodyPublishers.ofByteArray(big))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, r.statusCode());
+        assertEquals("details-v1", r.body());
+        assertEquals(big.length, detailsUp.lastBodyBytes);
+        assertEquals(fallbackBefore, fallbackUp.requests(), "nothing went to the redirect target");
+        assertEquals(before, stat(FAILING, "fallback_rq_served"));
+    }
+
+    @Test
+    void aRedirectPolicyRewritesThePathAddsHeadersAndOverridesTheStatus() throws Exception {
+        HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/full-extras?dropped=1");
+        assertEquals(203, r.statusCode());
+        assertEquals("reviews-v1", r.body());
+        assertEquals("1", r.headers().firstValue("x-extra").orElse(null));
+        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+        assertEquals("/elsewhere?from=full", fallbackUp.lastPath);
+        assertEquals("yes", fallbackUp.lastHeaders.get("x-redirected"));
+    }
+
+    @Test
+    void aRedirectWithoutARouteOrASecondRedirectLetsTheOverflowReplyPass() throws Exception {
+        long noRoute = h.proxy.stats().get("http.outbound_0.0.0.0_9080.custom_response_redirect_no_route");
+        HttpResponse<String> nowhere = h.get("http://" + REVIEWS + ":9080/full-nowhere");
+        assertEquals(503, nowhere.statusCode());
+        assertEquals("true", nowhere.headers().firstValue("x-envoy-overloaded").orElse(null));
+        assertTrue(nowhere.body().contains("reset reason: overflow"), nowhere.body());
+        assertEquals(noRoute + 1, h.proxy.stats().get("http.outbound_0.0.0.0_9080.custom_response_redirect_no_route"));
+
+        // The loop host's own route overflows and would redirect again: the second overflow reply goes downstream.
+        HttpResponse<String> loop = h.get("http://" + REVIEWS + ":9080/full-loop");
+        assertEquals(503, loop.statusCode());
+        assertEquals("true", loop.headers().firstValue("x-envoy-overloaded").orElse(null));
+        assertEquals(LOOP_DOMAIN, lastLog("/full-loop").authority());
+    }
+
+    @Test
     void configDumpShowsTheFallbackConstructs() throws Exception {
         String dump = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + h.proxy.adminAddress().getPort() + "/config_dump")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(!dump.contains("Cannot find type"), dump);
         assertTrue(dump.contains("envoy.extensions.clusters.aggregate.v3.ClusterConfig"), dump);
         assertTrue(dump.contains("PreviousPrioritiesConfig") && dump.contains("LocalResponsePolicy")
-                && dump.contains("x-qmesh-fallback"), dump);
+                && dump.contains("x-qmesh-fallback") && dump.contains("RedirectPolicy"), dump);
     }
 }

@@ -13,9 +13,11 @@ import static io.qmesh.pilot.rules.Findings.q;
 
 /**
  * {@code FallbackPolicy} checks. Beyond field shapes it rejects what a standard Envoy could not do with
- * the policy: a destination fallback on circuit-breaker overflow (Envoy never retries an overflowed
- * request, so no retry can carry it to the fallback), and a Timeout condition on a destination fallback
- * without {@code spec.timeout} (Envoy retries a per-try timeout, not the route's overall timeout).
+ * the policy: a destination fallback without NoHealthyUpstream (its aggregate cluster always moves load
+ * off a target without healthy endpoints), and a Timeout condition on a destination fallback without
+ * {@code spec.timeout} (Envoy retries a per-try timeout, not the route's overall timeout). Overflow is
+ * fine for both kinds: a destination takes it through a custom_response redirect, as Envoy never
+ * retries a request its circuit breaker refused.
  */
 final class FallbackPolicyValidator {
     private static final String CONDITIONS = Arrays.stream(Condition.values()).map(Condition::value)
@@ -59,9 +61,6 @@ final class FallbackPolicyValidator {
                 f.error(at, q(value) + " (expected: one of " + CONDITIONS + ")");
             } else if (!seen.add(c)) {
                 f.error(at, q(value) + " (expected: each condition listed once)");
-            } else if (destination && c == Condition.OVERFLOW) {
-                f.error(at, "\"Overflow\" (expected: only with a response fallback; Envoy never retries a request "
-                        + "its circuit breaker refused, so it cannot reach a fallback destination)");
             } else if (destination && c == Condition.TIMEOUT && spec.timeout() == null) {
                 f.error(at, "\"Timeout\" (expected: spec.timeout set to how long the target may take before the fallback)");
             }

@@ -34,6 +34,27 @@ record FallbackPlan(Map<String, Target> byPrimaryCluster) {
             return "aggregate~" + policyPrefix() + primary.name().substring(primary.name().indexOf('|'));
         }
 
+        /**
+         * A destination fallback that takes Overflow: Envoy never retries a request its circuit breaker
+         * refused, so custom_response redirects the overflow reply to {@link #fallbackAuthority()} instead.
+         */
+        boolean redirectsOverflow() {
+            return fallback != null && policy.effectiveConditions().contains(FallbackPolicy.Condition.OVERFLOW);
+        }
+
+        /**
+         * {@code reviews-v1.default.fallback.qmesh.internal}: with {@link #fallbackPort()}, the authority of the
+         * internal virtual host (one route, to {@link #fallbackName()}) an overflowed request is redirected to.
+         * The port tells apart the fallback clusters of one policy's ports should they share a route configuration.
+         */
+        String fallbackHost() {
+            return policy.metadata().name() + "." + policy.metadata().namespace() + ".fallback.qmesh.internal";
+        }
+
+        int fallbackPort() {
+            return fallback.port().port();
+        }
+
         /** {@code fallback~<ns>~<policy>|9080|v1|reviews...}: the fallback's endpoints, marking what it serves. */
         String fallbackName() {
             return "fallback~" + policyPrefix() + fallback.name().substring(fallback.name().indexOf('|'));
@@ -92,7 +113,11 @@ record FallbackPlan(Map<String, Target> byPrimaryCluster) {
         return byPrimaryCluster.values();
     }
 
-    boolean hasResponseFallback() {
-        return byPrimaryCluster.values().stream().anyMatch(t -> t.fallback() == null);
+    /**
+     * Whether some target needs envoy.filters.http.custom_response: a response fallback, or on a sidecar an
+     * overflow redirect (see {@link FallbackRoutes#apply} for why gateways get none).
+     */
+    boolean usesCustomResponse(boolean sidecar) {
+        return byPrimaryCluster.values().stream().anyMatch(t -> t.fallback() == null || sidecar && t.redirectsOverflow());
     }
 }

@@ -6,14 +6,17 @@ import com.github.xds.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
@@ -25,6 +28,7 @@ import io.qmesh.pilot.model.istio.FallbackPolicy.Condition;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -37,6 +41,11 @@ import java.util.TreeMap;
  *     route's own attempts, so the route's retries still go to the target and one more attempt goes to the
  *     next priority, the fallback; {@code retry_on} gains the policy's conditions (connect-failure, 5xx,
  *     reset for a per-try timeout) and {@code per_try_timeout} the policy's timeout.</li>
+ * <li>Destination fallback with Overflow: Envoy never retries a request its circuit breaker refused, so
+ *     {@code envoy.filters.http.custom_response} (on the route, or on the target's weighted cluster) matches
+ *     the overflow reply (503 and {@code x-envoy-overloaded: true}) with a {@code RedirectPolicy} that
+ *     re-routes the request to an internal virtual host of the same route configuration, whose one route
+ *     goes to the fallback cluster.</li>
  * <li>Response fallback: {@code typed_per_filter_config} of {@code envoy.filters.http.custom_response}
  *     with a matcher over the final response (after retries) selecting a {@code LocalResponsePolicy}.</li>
  * </ul>
@@ -48,26 +57,36 @@ final class FallbackRoutes {
     private FallbackRoutes() {
     }
 
-    static List<RouteConfiguration> apply(FallbackPlan plan, List<RouteConfiguration> configs) {
+    /**
+     * @param sidecar whether {@code configs} are a sidecar's: only sidecars get overflow redirects, since the
+     *                internal virtual host answers any request naming it in Host, which on a sidecar only its
+     *                own workload can send but on a gateway would let outside clients reach the fallback
+     *                destination past the Gateway's routes
+     */
+    static List<RouteConfiguration> apply(FallbackPlan plan, List<RouteConfiguration> configs, boolean sidecar) {
         if (plan.byPrimaryCluster().isEmpty()) {
             return configs;
         }
         List<RouteConfiguration> out = new ArrayList<>();
         for (RouteConfiguration rc : configs) {
             RouteConfiguration.Builder b = rc.toBuilder();
+            // The overflow redirects this configuration's routes make, by fallback cluster name.
+            Map<String, FallbackPlan.Target> redirects = new TreeMap<>();
             for (VirtualHost.Builder vh : b.getVirtualHostsBuilderList()) {
                 for (Route.Builder r : vh.getRoutesBuilderList()) {
                     if (r.hasRoute()) {
-                        route(plan, r);
+                        route(plan, r, sidecar ? redirects : null);
                     }
                 }
             }
+            redirects.values().forEach(t -> b.addVirtualHosts(fallbackVirtualHost(t)));
             out.add(b.build());
         }
         return out;
     }
 
-    private static void route(FallbackPlan plan, Route.Builder r) {
+    /** @param redirects where overflow redirects are collected, or null for none (a gateway) */
+    private static void route(FallbackPlan plan, Route.Builder r, Map<String, FallbackPlan.Target> redirects) {
         RouteAction.Builder a = r.getRouteBuilder();
         FallbackPlan.Target first = null;
         if (a.hasCluster()) {
@@ -75,12 +94,21 @@ final class FallbackRoutes {
             if (t != null && t.fallback() != null) {
                 a.setCluster(t.aggregateName());
             }
+            com.google.protobuf.Any redirect = redirectFor(t, redirects);
+            if (redirect != null) {
+                r.putTypedPerFilterConfig(CUSTOM_RESPONSE, redirect);
+            }
             first = t;
         } else if (a.hasWeightedClusters()) {
             for (WeightedCluster.ClusterWeight.Builder w : a.getWeightedClustersBuilder().getClustersBuilderList()) {
                 FallbackPlan.Target t = plan.byPrimaryCluster().get(w.getName());
                 if (t != null && t.fallback() != null) {
                     w.setName(t.aggregateName());
+                }
+                com.google.protobuf.Any redirect = redirectFor(t, redirects);
+                if (redirect != null) {
+                    // Only the target's share: Envoy's custom_response reads the chosen cluster's config first.
+                    w.putTypedPerFilterConfig(CUSTOM_RESPONSE, redirect);
                 }
                 first = first == null ? t : first;
             }
@@ -93,6 +121,15 @@ final class FallbackRoutes {
         } else {
             r.putTypedPerFilterConfig(CUSTOM_RESPONSE, Protos.any(customResponse(first)));
         }
+    }
+
+    /** The custom_response redirecting {@code t}'s overflow (recorded in {@code redirects}), or null if it takes none. */
+    private static com.google.protobuf.Any redirectFor(FallbackPlan.Target t, Map<String, FallbackPlan.Target> redirects) {
+        if (t == null || redirects == null || !t.redirectsOverflow()) {
+            return null;
+        }
+        redirects.put(t.fallbackName(), t);
+        return Protos.any(overflowRedirect(t));
     }
 
     /**
@@ -129,6 +166,34 @@ final class FallbackRoutes {
     }
 
     /**
+     * Envoy's overflow reply, a local 503 with {@code x-envoy-overloaded: true} (no upstream answer carries
+     * it unless another proxy overflowed), redirected to the fallback's internal virtual host: only the
+     * authority changes, so the request keeps its path, query, headers and body.
+     */
+    static CustomResponse overflowRedirect(FallbackPlan.Target t) {
+        RedirectPolicy redirect = RedirectPolicy.newBuilder().setRedirectAction(RedirectAction.newBuilder()
+                .setHostRedirect(t.fallbackHost()).setPortRedirect(t.fallbackPort())).build();
+        Matcher.MatcherList.Predicate overflow = Matcher.MatcherList.Predicate.newBuilder().setAndMatcher(
+                Matcher.MatcherList.Predicate.PredicateList.newBuilder()
+                        .addPredicate(predicate("503_response", HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
+                        .addPredicate(overloaded())).build();
+        return customResponse(overflow, "fallback:" + t.policyRef(), Protos.any(redirect));
+    }
+
+    /** The internal virtual host an overflow redirect lands on: exactly its authority, one route to the fallback. */
+    static VirtualHost fallbackVirtualHost(FallbackPlan.Target t) {
+        return VirtualHost.newBuilder()
+                .setName(t.fallbackName())
+                .addDomains(t.fallbackHost() + ":" + t.fallbackPort())
+                .addRoutes(Route.newBuilder()
+                        .setName(t.fallbackName())
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setRoute(RouteAction.newBuilder().setCluster(t.fallbackName())
+                                .setTimeout(com.google.protobuf.Duration.getDefaultInstance())))
+                .build();
+    }
+
+    /**
      * One matcher (the conditions ORed) selecting a local response. Envoy's custom_response sees the final
      * response, the router's local replies included, but not its response flags: no healthy upstream and
      * connect failure are recognised as a 503, overflow by {@code x-envoy-overloaded: true}, a timeout as a 504.
@@ -148,8 +213,7 @@ final class FallbackRoutes {
             }
         }
         if (conditions.contains(Condition.OVERFLOW)) {
-            predicates.add(predicate("overloaded", HttpResponseHeaderMatchInput.newBuilder()
-                    .setHeaderName("x-envoy-overloaded").build(), "true"));
+            predicates.add(overloaded());
         }
         Matcher.MatcherList.Predicate predicate = predicates.size() == 1 ? predicates.get(0)
                 : Matcher.MatcherList.Predicate.newBuilder().setOrMatcher(
@@ -161,12 +225,22 @@ final class FallbackRoutes {
         }
         new TreeMap<>(resp.headers()).forEach((k, v) -> local.addResponseHeadersToAdd(header(k, v)));
         local.addResponseHeadersToAdd(header(FallbackPlan.HEADER, t.policyRef()));
+        return customResponse(predicate, "fallback:" + t.policyRef(), Protos.any(local.build()));
+    }
+
+    private static CustomResponse customResponse(Matcher.MatcherList.Predicate predicate, String name,
+                                                 com.google.protobuf.Any action) {
         return CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder()
                 .setMatcherList(Matcher.MatcherList.newBuilder().addMatchers(Matcher.MatcherList.FieldMatcher.newBuilder()
                         .setPredicate(predicate)
                         .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder()
-                                .setName("fallback:" + t.policyRef())
-                                .setTypedConfig(Protos.any(local.build()))))))).build();
+                                .setName(name).setTypedConfig(action)))))).build();
+    }
+
+    /** Envoy marks its circuit-breaker overflow reply with {@code x-envoy-overloaded: true}. */
+    private static Matcher.MatcherList.Predicate overloaded() {
+        return predicate("overloaded", HttpResponseHeaderMatchInput.newBuilder().setHeaderName("x-envoy-overloaded").build(),
+                "true");
     }
 
     private static Matcher.MatcherList.Predicate predicate(String name, com.google.protobuf.Message input, String exact) {

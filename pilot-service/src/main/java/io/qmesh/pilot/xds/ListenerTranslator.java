@@ -107,7 +107,7 @@ public final class ListenerTranslator {
                         .setTrafficDirection(TrafficDirection.OUTBOUND)
                         .addFilterChains(FilterChain.newBuilder()
                                 .addFilters(hcm("outbound_0.0.0.0_" + port, RouteTranslator.gatewayRouteName(port), null,
-                                        FallbackPlan.of(snapshot).hasResponseFallback())))
+                                        FallbackPlan.of(snapshot).usesCustomResponse(false))))
                         .build()));
         return out;
     }
@@ -143,7 +143,7 @@ public final class ListenerTranslator {
             }
         }
         List<Listener> out = new ArrayList<>();
-        boolean customResponse = FallbackPlan.of(snapshot).hasResponseFallback();
+        boolean customResponse = FallbackPlan.of(snapshot).usesCustomResponse(true);
         byPort.forEach((port, services) -> {
             Filter filter;
             String name = "0.0.0.0_" + port;

@@ -40,7 +40,7 @@ public final class RouteTranslator {
                 out.add(sidecar(snapshot, proxy, port));
             }
         }
-        return FallbackRoutes.apply(FallbackPlan.of(snapshot), out);
+        return FallbackRoutes.apply(FallbackPlan.of(snapshot), out, proxy.type() != ProxyNode.Type.ROUTER);
     }
 
     /** Outbound ports on which at least one service speaks HTTP, sorted. */

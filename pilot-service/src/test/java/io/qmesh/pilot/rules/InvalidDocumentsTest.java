@@ -399,11 +399,11 @@ class InvalidDocumentsTest {
                           fallback:
                             response: {status: 200}
                         """), "spec.conditions[1]: \"Flaky\" (expected: one of NoHealthyUpstream, ConnectFailure, Overflow, ServerError, Timeout)"),
-                Arguments.of("fallback overflow to destination", fb(TARGET + """
-                          conditions: [NoHealthyUpstream, Overflow]
+                Arguments.of("fallback overflow listed twice", fb(TARGET + """
+                          conditions: [NoHealthyUpstream, Overflow, Overflow]
                           fallback:
                             destination: {host: reviews, subset: v1}
-                        """), "spec.conditions[1]: \"Overflow\" (expected: only with a response fallback; Envoy never retries a request its circuit breaker refused, so it cannot reach a fallback destination)"),
+                        """), "spec.conditions[2]: \"Overflow\" (expected: each condition listed once)"),
                 Arguments.of("fallback timeout without timeout", fb(TARGET + """
                           conditions: [NoHealthyUpstream, Timeout]
                           fallback:

@@ -38,6 +38,7 @@ public final class AdminEndpoints {
                     .add(io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec.getDescriptor())
                     .add(io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse.getDescriptor())
                     .add(io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy.getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy.getDescriptor())
                     .add(io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput.getDescriptor())
                     .add(io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput.getDescriptor())
                     .add(io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor())

@@ -5,22 +5,29 @@ import com.github.xds.type.matcher.v3.Matcher;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
 import io.netty.util.AsciiString;
 import io.qmesh.proxy.config.InvalidConfigException;
 import io.qmesh.proxy.route.HeaderMutation;
+import io.qmesh.proxy.route.RouteAction;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * envoy.filters.http.custom_response with local response policies. The matcher is a matcher_list whose
- * predicates (single, or_matcher, and_matcher) read the response status code, its class ("5xx") or a
- * response header, with exact or prefix value matches; the action is a LocalResponsePolicy (status,
- * inline body, headers). Redirect policies, matcher trees and on_no_match are NACKed as not implemented.
+ * envoy.filters.http.custom_response. The matcher is a matcher_list whose predicates (single, or_matcher,
+ * and_matcher, not_matcher) read the response status code, its class ("5xx") or a response header, with
+ * exact or prefix value matches; the action is a LocalResponsePolicy (status, inline body, headers) or a
+ * RedirectPolicy (an internal redirect to {@code uri} or {@code redirect_action}'s host, port and path,
+ * with request and response headers to add and a status override). Matcher trees, on_no_match and the
+ * parts of a RedirectPolicy listed in {@link #redirect} are NACKed as not implemented.
  */
 public final class CustomResponseFilterFactory implements HttpFilterFactory {
 
@@ -40,11 +47,7 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
     public HttpFilter create(HttpFilterConfig config) {
         CustomResponseConfig listener = config instanceof CustomResponseConfig c ? c : CustomResponseConfig.EMPTY;
         return ctx -> {
-            // The route's config overrides the listener's, as Envoy picks the most specific one.
-            CustomResponseConfig effective = ctx.perRouteConfig(NAME) instanceof CustomResponseConfig c ? c : listener;
-            if (!effective.rules().isEmpty()) {
-                ctx.overrideResponses(effective);
-            }
+            ctx.overrideResponses(listener);
             ctx.proceed();
         };
     }
@@ -70,7 +73,7 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
             var fm = m.getMatcherList().getMatchers(i);
             String mat = at + ".matcher_list.matchers[" + i + "]";
             if (!fm.getOnMatch().hasAction()) {
-                throw new InvalidConfigException(mat + ".on_match.action: missing (expected: a LocalResponsePolicy action)");
+                throw new InvalidConfigException(mat + ".on_match.action: missing (expected: a LocalResponsePolicy or RedirectPolicy action)");
             }
             rules.add(new CustomResponseConfig.Rule(predicate(fm.getPredicate(), mat + ".predicate"),
                     action(fm.getOnMatch().getAction(), mat + ".on_match.action")));
@@ -172,12 +175,16 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
         return Integer.toString(n).equals(digits) ? n : -1;
     }
 
-    private static CustomResponseConfig.LocalResponse action(TypedExtensionConfig action, String at)
+    private static CustomResponseConfig.Action action(TypedExtensionConfig action, String at)
             throws InvalidConfigException {
+        if (action.getTypedConfig().is(RedirectPolicy.class)) {
+            return redirect(unpack(action.getTypedConfig(), RedirectPolicy.class, at + ".typed_config"),
+                    action.getName(), at + ".typed_config");
+        }
         if (!action.getTypedConfig().is(LocalResponsePolicy.class)) {
             throw new InvalidConfigException(at + ".typed_config: " + action.getTypedConfig().getTypeUrl()
                     + " (expected: type.googleapis.com/" + LocalResponsePolicy.getDescriptor().getFullName()
-                    + "; redirect policies are not implemented)");
+                    + " or type.googleapis.com/" + RedirectPolicy.getDescriptor().getFullName() + ")");
         }
         LocalResponsePolicy p = unpack(action.getTypedConfig(), LocalResponsePolicy.class, at + ".typed_config");
         if (p.hasBody() && !p.getBody().hasInlineString() && !p.getBody().hasInlineBytes()) {
@@ -186,18 +193,89 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
         }
         String body = !p.hasBody() ? "" : p.getBody().hasInlineString() ? p.getBody().getInlineString()
                 : p.getBody().getInlineBytes().toStringUtf8();
-        int status = p.hasStatusCode() ? p.getStatusCode().getValue() : 0;
-        if (status != 0 && (status < 200 || status > 599)) {
-            throw new InvalidConfigException(at + ".typed_config.status_code: " + status + " (expected: 200..599)");
+        int status = status(p.hasStatusCode(), p.getStatusCode().getValue(), at + ".typed_config.status_code");
+        return new CustomResponseConfig.LocalResponse(status, body, headers(p.getResponseHeadersToAddList()),
+                action.getName());
+    }
+
+    /**
+     * A RedirectPolicy, with Envoy's checks: exactly one of {@code uri} (an absolute http URL, whose path and
+     * query replace the request's) or {@code redirect_action} (host, port, path and strip_query; Envoy rejects
+     * prefix_rewrite and regex_rewrite here, and response_code is status_code's job). Not implemented, so
+     * NACKed: modify_request_headers_action and an https scheme (an internal redirect keeps the request's).
+     */
+    static CustomResponseConfig.Redirect redirect(RedirectPolicy p, String name, String at) throws InvalidConfigException {
+        RouteAction.Redirect target = switch (p.getRedirectActionSpecifierCase()) {
+            case URI -> uri(p.getUri(), at + ".uri");
+            case REDIRECT_ACTION -> redirectAction(p.getRedirectAction(), at + ".redirect_action");
+            default -> throw new InvalidConfigException(at + ": no redirect_action_specifier (expected: uri or redirect_action)");
+        };
+        if (p.hasModifyRequestHeadersAction()) {
+            throw new InvalidConfigException(at + ".modify_request_headers_action: set (expected: unset; not implemented)");
         }
+        int status = status(p.hasStatusCode(), p.getStatusCode().getValue(), at + ".status_code");
+        return new CustomResponseConfig.Redirect(target, headers(p.getRequestHeadersToAddList()),
+                headers(p.getResponseHeadersToAddList()), status, name);
+    }
+
+    private static RouteAction.Redirect uri(String uri, String at) throws InvalidConfigException {
+        URI u;
+        try {
+            u = new URI(uri);
+        } catch (URISyntaxException e) {
+            throw new InvalidConfigException(at + ": \"" + uri + "\" (expected: an absolute http URL; " + e.getReason() + ")");
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+            throw new InvalidConfigException(at + ": \"" + uri + "\" (expected: an absolute http URL such as "
+                    + "http://host[:port]/path; https is not implemented)");
+        }
+        String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+        if (u.getRawQuery() != null) {
+            path += "?" + u.getRawQuery();
+        }
+        // The URL's path and query replace the request's, as Envoy's; a fragment is dropped.
+        return new RouteAction.Redirect(null, u.getHost(), Math.max(u.getPort(), 0), path, null, 0, true);
+    }
+
+    private static RouteAction.Redirect redirectAction(RedirectAction r, String at) throws InvalidConfigException {
+        if (r.hasRegexRewrite()) {
+            throw new InvalidConfigException(at + ".regex_rewrite: set (expected: unset; Envoy rejects it in a custom response)");
+        }
+        if (!r.getPrefixRewrite().isEmpty()) {
+            throw new InvalidConfigException(at + ".prefix_rewrite: \"" + r.getPrefixRewrite()
+                    + "\" (expected: unset; Envoy rejects it in a custom response)");
+        }
+        if (r.getResponseCode() != RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY) {
+            throw new InvalidConfigException(at + ".response_code: " + r.getResponseCode()
+                    + " (expected: unset; the policy's status_code sets the status)");
+        }
+        if (r.getHttpsRedirect() || !(r.getSchemeRedirect().isEmpty() || r.getSchemeRedirect().equals("http"))) {
+            throw new InvalidConfigException(at + (r.getHttpsRedirect() ? ".https_redirect: true" : ".scheme_redirect: \""
+                    + r.getSchemeRedirect() + "\"") + " (expected: unset or http; https is not implemented)");
+        }
+        if (r.getPathRedirect().indexOf('#') >= 0) {
+            throw new InvalidConfigException(at + ".path_redirect: \"" + r.getPathRedirect()
+                    + "\" (expected: no #fragment, as Envoy)");
+        }
+        return new RouteAction.Redirect(null, r.getHostRedirect().isEmpty() ? null : r.getHostRedirect(),
+                r.getPortRedirect(), r.getPathRedirect().isEmpty() ? null : r.getPathRedirect(), null, 0, r.getStripQuery());
+    }
+
+    private static int status(boolean set, int status, String at) throws InvalidConfigException {
+        if (set && (status < 200 || status > 599)) {
+            throw new InvalidConfigException(at + ": " + status + " (expected: 200..599)");
+        }
+        return set ? status : 0;
+    }
+
+    private static HeaderMutation headers(List<HeaderValueOption> options) {
         List<HeaderMutation.HeaderValue> headers = new ArrayList<>();
-        for (HeaderValueOption o : p.getResponseHeadersToAddList()) {
+        for (HeaderValueOption o : options) {
             boolean append = o.hasAppend() ? o.getAppend().getValue()
                     : o.getAppendAction() == HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD;
             headers.add(new HeaderMutation.HeaderValue(o.getHeader().getKey(), o.getHeader().getValue(), append));
         }
-        return new CustomResponseConfig.LocalResponse(status, body, new HeaderMutation(List.copyOf(headers), List.of()),
-                action.getName());
+        return new HeaderMutation(List.copyOf(headers), List.of());
     }
 
     private static <T extends com.google.protobuf.Message> T unpack(Any any, Class<T> type, String field)

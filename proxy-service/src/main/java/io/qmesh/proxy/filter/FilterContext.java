@@ -37,10 +37,12 @@ public interface FilterContext {
     void markFaultInjected();
 
     /**
-     * Lets {@code config} replace this request's final response (after the router's retries, upstream or
-     * a local reply of the router): envoy.filters.http.custom_response.
+     * Lets envoy.filters.http.custom_response replace this request's final response (after the router's
+     * retries, upstream or a local reply of the router): by {@code listenerConfig}, or by the most specific
+     * per-route config (weighted cluster, route, virtual host), looked up by the router once it has picked
+     * the weighted cluster, which happens after the filters (Envoy looks it up in encodeHeaders).
      */
-    void overrideResponses(CustomResponseConfig config);
+    void overrideResponses(CustomResponseConfig listenerConfig);
 
     /** A uniformly random int in [0, bound), from the proxy's injected random source. */
     int random(int bound);

@@ -72,8 +72,10 @@ final class HttpExchange implements FilterContext {
     LbEndpoint upstreamEndpoint;
 
     private List<HttpFilter> filters = List.of();
-    /** Set by envoy.filters.http.custom_response while the request passes it. */
+    /** The listener's envoy.filters.http.custom_response config, set while the request passes that filter. */
     private io.qmesh.proxy.filter.CustomResponseConfig customResponses;
+    /** The custom_response redirect this request followed (at most one), whose response policy applies; or null. */
+    private io.qmesh.proxy.filter.CustomResponseConfig.Redirect redirect;
     private int filterIndex;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>(1);
     private UpstreamRequest upstream;
@@ -276,8 +278,8 @@ final class HttpExchange implements FilterContext {
         RouteAction action = route.action();
         if (action instanceof RouteAction.DirectResponse direct) {
             respond(direct.status(), direct.body(), "text/plain", 0);
-        } else if (action instanceof RouteAction.Redirect redirect) {
-            redirect(redirect);
+        } else if (action instanceof RouteAction.Redirect r) {
+            redirect(r);
         } else {
             upstream = new UpstreamRequest(this, (RouteAction.Forward) action);
             upstream.start();
@@ -326,13 +328,55 @@ final class HttpExchange implements FilterContext {
     }
 
     @Override
-    public void overrideResponses(io.qmesh.proxy.filter.CustomResponseConfig config) {
-        customResponses = config;
+    public void overrideResponses(io.qmesh.proxy.filter.CustomResponseConfig listenerConfig) {
+        customResponses = listenerConfig;
     }
 
-    /** The custom_response rules for this request's final response, or null. */
+    boolean redirected() {
+        return redirect != null;
+    }
+
+    /**
+     * Follows a custom_response redirect in place of the router's final response: the request, with its
+     * new authority, path and headers, starts again on the planned route and passes the HTTP filters
+     * again, as Envoy's recreated stream does. The body (kept, or never sent) goes along. The original
+     * response's flags stay in the access log.
+     */
+    void follow(InternalRedirect to, int extraFlags) {
+        flags |= extraFlags;
+        redirect = to.policy(); // from now on the response is the redirect policy's alone, as in Envoy
+        faultInjected = false;
+        request.setUri(to.pathAndQuery());
+        request.headers().set(to.headers());
+        view = new NettyRequestView(request, to.authority(), to.pathAndQuery(), "http");
+        vhost = to.vhost();
+        route = to.route();
+        target = null;
+        cluster = null;
+        upstreamEndpoint = null;
+        upstream = null;
+        filterIndex = 0;
+        proceed();
+    }
+
+    /** The redirect policy's response_headers_to_add and status_code, on whatever the redirected request gets. */
+    private void applyRedirectPolicy(HttpResponse response) {
+        if (redirect != null) {
+            redirect.responseHeaders().applyTo(response.headers());
+            if (redirect.status() != 0) {
+                response.setStatus(HttpResponseStatus.valueOf(redirect.status()));
+            }
+        }
+    }
+
+    /** The custom_response rules for this request's final response, or null (none, or already redirected). */
     io.qmesh.proxy.filter.CustomResponseConfig customResponses() {
-        return customResponses;
+        if (customResponses == null || redirect != null) {
+            return null;
+        }
+        io.qmesh.proxy.filter.CustomResponseConfig c = perRouteConfig(io.qmesh.proxy.filter.CustomResponseFilterFactory.NAME)
+                instanceof io.qmesh.proxy.filter.CustomResponseConfig r ? r : customResponses;
+        return c.rules().isEmpty() ? null : c;
     }
 
     /** Answers with a custom response (a response FallbackPolicy) in place of the router's final response. */
@@ -361,21 +405,38 @@ final class HttpExchange implements FilterContext {
     // ---- responses ----
 
     private void redirect(RouteAction.Redirect r) {
+        String scheme = r.scheme() != null ? r.scheme() : "http";
+        FullHttpResponse response = newResponse(r.status(), "");
+        response.headers().set(HttpHeaderNames.LOCATION, scheme + "://" + redirectAuthority(r) + redirectPathAndQuery(r));
+        applyResponseMutations(response.headers());
+        writeLocal(response);
+    }
+
+    /**
+     * Where a redirect (a route's, or custom_response's) points, as Envoy's {@code newUri}: host_redirect
+     * or the request's host; port_redirect, else the request's port unless the host was replaced.
+     */
+    String redirectAuthority(RouteAction.Redirect r) {
         String host = r.host() != null ? r.host() : hostWithoutPort();
+        return host + (r.port() > 0 ? ":" + r.port() : r.host() == null ? portSuffix() : "");
+    }
+
+    /**
+     * The path and query a redirect points to: path_redirect (whose own query, if it has one, replaces the
+     * request's), else the prefix rewrite of the matched prefix, else the request's path; then the
+     * request's query unless strip_query.
+     */
+    String redirectPathAndQuery(RouteAction.Redirect r) {
         String path = view.path();
         if (r.path() != null) {
             path = r.path();
         } else if (r.prefixRewrite() != null && route.match().path().kind() == io.qmesh.proxy.route.PathMatcher.Kind.PREFIX) {
             path = r.prefixRewrite() + path.substring(Math.min(path.length(), route.match().path().value().length()));
         }
-        String query = view.pathAndQuery().length() > view.path().length() && !r.stripQuery()
+        boolean keepQuery = !r.stripQuery() && (r.path() == null || r.path().indexOf('?') < 0);
+        String query = keepQuery && view.pathAndQuery().length() > view.path().length()
                 ? view.pathAndQuery().substring(view.path().length()) : "";
-        String scheme = r.scheme() != null ? r.scheme() : "http";
-        String port = r.port() > 0 ? ":" + r.port() : (r.host() == null ? portSuffix() : "");
-        FullHttpResponse response = newResponse(r.status(), "");
-        response.headers().set(HttpHeaderNames.LOCATION, scheme + "://" + host + port + path + query);
-        applyResponseMutations(response.headers());
-        writeLocal(response);
+        return path + query;
     }
 
     private String hostWithoutPort() {
@@ -441,6 +502,7 @@ final class HttpExchange implements FilterContext {
                 response.headers().set(name, localReplyHeaders.getAll(name));
             }
         }
+        applyRedirectPolicy(response);
         status = response.status().code();
         bytesSent += response.content().readableBytes();
         responseStarted = true;
@@ -486,6 +548,7 @@ final class HttpExchange implements FilterContext {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        applyRedirectPolicy(response);
         status = response.status().code();
         responseStarted = true;
         ctx.write(response);

@@ -108,6 +108,19 @@ final class RequestBody {
         return replayable;
     }
 
+    /**
+     * Whether everything received so far is still held, so that the body can go to a new upstream request
+     * (a custom_response redirect): kept while replayable, or never sent. Unlike {@link #replayable()} it
+     * stays true after {@link #stopKeeping()} until a chunk is actually handed off or released.
+     */
+    boolean resendable() {
+        long held = 0;
+        for (ByteBuf b : chunks) {
+            held += b.readableBytes();
+        }
+        return !released && held == receivedBytes;
+    }
+
     boolean complete() {
         return complete;
     }
@@ -127,11 +140,11 @@ final class RequestBody {
     /**
      * Makes {@code ch} the sink and writes the request to it: {@code head} (whose headers say how the
      * body is framed, see {@link #frame}) with everything received so far, then each part as it comes.
-     * Only the first attempt or a replayable body may be sent.
+     * Only the first attempt or a body still held whole ({@link #resendable()}) may be sent.
      */
     void sendTo(Channel ch, HttpMethod method, String uri, HttpHeaders headers) {
-        if (everSent && !replayable) {
-            throw new IllegalStateException("the body was already sent and is not replayable");
+        if (everSent && !resendable()) {
+            throw new IllegalStateException("the body was already sent and is no longer held");
         }
         everSent = true;
         sink = ch;

@@ -19,11 +19,9 @@ import io.qmesh.proxy.cluster.UpstreamCluster;
 import io.qmesh.proxy.filter.CustomResponseConfig;
 import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.resilience.CircuitBreaker;
-import io.qmesh.proxy.route.HashPolicy;
 import io.qmesh.proxy.route.RetryPolicy;
 import io.qmesh.proxy.route.RouteAction;
 import io.qmesh.proxy.stats.ResponseFlag;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -60,8 +58,12 @@ final class UpstreamRequest implements UpstreamResponseListener {
     private AggregateSelection aggregate;
     /** The cluster whose max_retries slot {@link #retrySlot} holds (attempts of an aggregate differ in cluster). */
     private UpstreamCluster retrySlotCluster;
+    /** The custom_response rules for this request's final response (null: none), read once the cluster is picked. */
+    private CustomResponseConfig rules;
     /** A custom response (FallbackPolicy response) replacing the upstream response being discarded. */
     private CustomResponseConfig.LocalResponse replacement;
+    /** Or a custom response redirect (FallbackPolicy destination), followed once that response is drained. */
+    private InternalRedirect redirectTo;
     private int replacedStatus;
     private RetryPolicy policy;
     private Long hash;
@@ -103,6 +105,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
     void start() {
         ex.target = forward.clusters().size() == 1 ? forward.clusters().get(0)
                 : forward.pick(ex.plane.random().nextInt(forward.totalWeight()));
+        rules = ex.customResponses(); // the weighted cluster's own config may override the route's
         cluster = ex.config.clusters().get(ex.target.name());
         if (cluster == null) {
             finishLocal(503, "no cluster found", ResponseFlag.NO_CLUSTER_FOUND);
@@ -129,10 +132,10 @@ final class UpstreamRequest implements UpstreamResponseListener {
             aggregate = new AggregateSelection(cluster, policy.previousPrioritiesUpdateFrequency());
         }
         timeoutMillis = timeout;
-        hash = computeHash();
+        hash = RequestHash.of(forward.hashPolicies(), ex);
         buildRequestTemplate();
         sampleMirrors();
-        if (policy.numRetries() == 0 && shadows.isEmpty()) {
+        if (policy.numRetries() == 0 && shadows.isEmpty() && (rules == null || !rules.redirects())) {
             ex.body.stopKeeping(); // nothing will replay the body: hand each chunk on as it comes
         } else if (!ex.body.replayable()) {
             abandonRetryAndShadow();
@@ -259,33 +262,6 @@ final class UpstreamRequest implements UpstreamResponseListener {
         ex.body.frame(h, downstreamContentLength);
         ShadowRequest.send(ex.plane, ex.ctx.channel().eventLoop(), shadowCluster,
                 ex.body.copy(ex.request.method(), upstreamUri, h), ex.downstreamHttp2());
-    }
-
-    private Long computeHash() {
-        for (HashPolicy p : forward.hashPolicies()) {
-            String key = switch (p.kind()) {
-                case HEADER -> ex.view.header(p.name().toLowerCase(java.util.Locale.ROOT));
-                case COOKIE -> cookie(p.name());
-                case SOURCE_IP -> ex.ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                        ? a.getAddress().getHostAddress() : null;
-            };
-            if (key != null) {
-                return io.qmesh.proxy.lb.Hashing.hash64(key);
-            }
-        }
-        return null;
-    }
-
-    private String cookie(String name) {
-        for (String header : ex.request.headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (String pair : header.split(";")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
-                    return pair.substring(eq + 1).trim();
-                }
-            }
-        }
-        return null;
     }
 
     private void buildRequestTemplate() {
@@ -417,11 +393,11 @@ final class UpstreamRequest implements UpstreamResponseListener {
     }
 
     /**
-     * A local reply the route's custom_response replaces (a response FallbackPolicy); counted as
+     * A local reply the route's custom_response replaces, by a local response (a response FallbackPolicy)
+     * or by redirecting the request (a destination FallbackPolicy on overflow); counted as
      * {@code fallback_rq_served} on the cluster that failed. The reply's flags (UH, UF, UO, UT) stay in the log.
      */
     private boolean replaceLocalReply(int status, boolean overloaded, int flags) {
-        CustomResponseConfig rules = ex.customResponses();
         if (rules == null) {
             return false;
         }
@@ -429,21 +405,32 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (overloaded) {
             headers.set("x-envoy-overloaded", "true");
         }
-        CustomResponseConfig.LocalResponse r = rules.match(status, headers);
-        if (r == null) {
+        CustomResponseConfig.Action action = rules.match(status, headers);
+        if (action instanceof CustomResponseConfig.LocalResponse r) {
+            countFallback();
+            ex.respondCustom(r, status, flags);
+            return true;
+        }
+        InternalRedirect to = action instanceof CustomResponseConfig.Redirect r ? InternalRedirect.plan(ex, r) : null;
+        if (to == null) {
             return false;
         }
+        countFallback();
+        ex.follow(to, flags);
+        return true;
+    }
+
+    private void countFallback() {
         if (cluster != null) {
             cluster.stats().inc("fallback_rq_served");
         }
-        ex.respondCustom(r, status, flags);
-        return true;
     }
 
     private void send(Channel ch) {
         channel = ch;
         discarding = false;
         replacement = null;
+        redirectTo = null;
         skippingInformational = false;
         UpstreamHandler.of(ch).attach(this);
         // The template is copied only if something may need it again (a retry, a mirror).
@@ -532,13 +519,18 @@ final class UpstreamRequest implements UpstreamResponseListener {
             ex.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
         cluster.responseHeaders().applyTo(response.headers()); // the cluster's upstream header_mutation filter
-        CustomResponseConfig rules = ex.customResponses();
-        CustomResponseConfig.LocalResponse r = rules == null ? null : rules.match(code, response.headers());
-        if (r != null) {
+        CustomResponseConfig.Action action = rules == null ? null : rules.match(code, response.headers());
+        if (action instanceof CustomResponseConfig.Redirect r) {
+            redirectTo = InternalRedirect.plan(ex, r);
+        }
+        if (action instanceof CustomResponseConfig.LocalResponse || redirectTo != null) {
             // Replaced once the upstream body is drained, so the connection can go back to the pool.
-            replacement = r;
+            replacement = action instanceof CustomResponseConfig.LocalResponse r ? r : null;
             replacedStatus = code;
             discarding = true;
+            if (redirectTo != null) {
+                requestSent = ex.body.detach(); // the body waits for the redirected request
+            }
             return;
         }
         if (aggregate != null && aggregate.lastWasFallback()) {
@@ -555,12 +547,16 @@ final class UpstreamRequest implements UpstreamResponseListener {
             content.release();
             if (last && skippingInformational) {
                 skippingInformational = false;
-            } else if (last && replacement != null) {
+            } else if (last && (replacement != null || redirectTo != null)) {
                 endAttempt(true);
                 finished = true;
                 cancelTimers();
-                cluster.stats().inc("fallback_rq_served");
-                ex.respondCustom(replacement, replacedStatus, 0);
+                countFallback();
+                if (replacement != null) {
+                    ex.respondCustom(replacement, replacedStatus, 0);
+                } else {
+                    ex.follow(redirectTo, 0);
+                }
             } else if (last) {
                 endAttempt(true);
                 scheduleRetry();

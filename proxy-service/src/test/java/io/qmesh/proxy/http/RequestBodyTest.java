@@ -122,6 +122,38 @@ class RequestBodyTest {
     }
 
     @Test
+    void aBodyStillHeldWholeCanBeSentToARedirectedRequest() {
+        RequestBody kept = new RequestBody(100);
+        kept.add(part("abc"));
+        kept.add(new DefaultLastHttpContent());
+        EmbeddedChannel first = new EmbeddedChannel();
+        kept.sendTo(first, HttpMethod.POST, "/", new DefaultHttpHeaders());
+        drain(first);
+        kept.detach();
+        kept.stopKeeping(); // the redirected request's route has no retries
+        assertTrue(kept.resendable(), "not replayable any more, but every byte is still here");
+        EmbeddedChannel redirected = new EmbeddedChannel();
+        kept.sendTo(redirected, HttpMethod.POST, "/", new DefaultHttpHeaders());
+        Object full = redirected.readOutbound();
+        assertEquals("abc", ((FullHttpRequest) full).content().toString(StandardCharsets.US_ASCII));
+        ReferenceCountUtil.release(full);
+        assertFalse(kept.resendable(), "handed to the sink itself this time");
+        kept.release();
+
+        RequestBody unsent = new RequestBody(2);
+        unsent.add(part("abcdef"));
+        assertFalse(unsent.replayable(), "past the limit");
+        assertTrue(unsent.resendable(), "never sent: still whole (an overflowed request)");
+        EmbeddedChannel sink = new EmbeddedChannel();
+        unsent.sendTo(sink, HttpMethod.POST, "/", new DefaultHttpHeaders());
+        unsent.add(part("gh"));
+        assertFalse(unsent.resendable(), "sent past the limit: gone");
+        drain(sink);
+        unsent.release();
+        assertAllReleased();
+    }
+
+    @Test
     void withoutASinkTheDownstreamIsReadOnlyUpToTheLimit() {
         RequestBody body = new RequestBody(4);
         body.stopKeeping();

@@ -14,16 +14,19 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
@@ -44,7 +47,8 @@ import java.util.List;
 /**
  * The xDS pilot sends for a FallbackPolicy (see pilot-service's FallbackClusters and FallbackRoutes), built by
  * hand for proxy tests and benchmarks: the fallback cluster marking what it serves, the aggregate cluster, the
- * route with the previous-priorities retry priority, and a route's custom_response local response.
+ * route with the previous-priorities retry priority, a route's custom_response local response, and the
+ * custom_response redirect that carries an overflowed request to the fallback's internal virtual host.
  */
 public final class FallbackXds {
 
@@ -147,7 +151,43 @@ public final class FallbackXds {
         return Mesh.prefixRoute(prefix, cluster).toBuilder().putTypedPerFilterConfig("envoy.filters.http.custom_response", Any.pack(cr)).build();
     }
 
-    private static Matcher.MatcherList.Predicate single(Message input, String exact) {
+    /**
+     * Pilot's custom_response for a destination fallback on overflow: Envoy's overflow reply (503 with
+     * {@code x-envoy-overloaded: true}) is redirected, path and query kept, to {@code fallbackDomain}.
+     */
+    public static CustomResponse overflowRedirect(String policy, RedirectPolicy redirect) {
+        Matcher.MatcherList.Predicate overflow = Matcher.MatcherList.Predicate.newBuilder().setAndMatcher(
+                Matcher.MatcherList.Predicate.PredicateList.newBuilder()
+                        .addPredicate(single(HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
+                        .addPredicate(single(HttpResponseHeaderMatchInput.newBuilder().setHeaderName("x-envoy-overloaded").build(), "true")))
+                .build();
+        return CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder().setMatcherList(
+                Matcher.MatcherList.newBuilder().addMatchers(Matcher.MatcherList.FieldMatcher.newBuilder()
+                        .setPredicate(overflow)
+                        .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder()
+                                .setName("fallback:" + policy).setTypedConfig(Any.pack(redirect))))))).build();
+    }
+
+    /** The RedirectPolicy pilot sends: only the authority changes, to the fallback's internal virtual host. */
+    public static RedirectPolicy toHost(String fallbackHost, int port) {
+        return RedirectPolicy.newBuilder()
+                .setRedirectAction(RedirectAction.newBuilder().setHostRedirect(fallbackHost).setPortRedirect(port)).build();
+    }
+
+    /** {@code route} with custom_response redirecting its overflow replies. */
+    public static Route withOverflowRedirect(Route route, String policy, RedirectPolicy redirect) {
+        return route.toBuilder().putTypedPerFilterConfig("envoy.filters.http.custom_response",
+                Any.pack(overflowRedirect(policy, redirect))).build();
+    }
+
+    /** The internal virtual host a redirected request lands on ({@code host:port} exactly): one route to the fallback cluster. */
+    public static VirtualHost fallbackVirtualHost(String domain, String fallbackCluster) {
+        return VirtualHost.newBuilder().setName(fallbackCluster).addDomains(domain)
+                .addRoutes(Mesh.prefixRoute("/", fallbackCluster)).build();
+    }
+
+    /** A single predicate: {@code input}'s value equals {@code exact}. */
+    public static Matcher.MatcherList.Predicate single(Message input, String exact) {
         return Matcher.MatcherList.Predicate.newBuilder().setSinglePredicate(Matcher.MatcherList.Predicate.SinglePredicate.newBuilder()
                 .setInput(TypedExtensionConfig.newBuilder().setName("input").setTypedConfig(Any.pack(input)))
                 .setValueMatch(StringMatcher.newBuilder().setExact(exact))).build();

@@ -13,7 +13,6 @@ import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.qmesh.proxy.cluster.UpstreamCluster;
@@ -102,20 +101,7 @@ class FallbackTranslationTest {
     }
 
     @Test
-    void customResponsesAreLocalResponsePoliciesOverAMatcherList() {
-        CustomResponse redirect = CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder().setMatcherList(
-                Matcher.MatcherList.newBuilder().addMatchers(Matcher.MatcherList.FieldMatcher.newBuilder()
-                        .setPredicate(Matcher.MatcherList.Predicate.newBuilder().setSinglePredicate(
-                                Matcher.MatcherList.Predicate.SinglePredicate.newBuilder()
-                                        .setInput(TypedExtensionConfig.newBuilder().setName("status").setTypedConfig(Any.pack(
-                                                io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput.getDefaultInstance())))
-                                        .setValueMatch(com.github.xds.type.matcher.v3.StringMatcher.newBuilder().setExact("503"))))
-                        .setOnMatch(Matcher.OnMatch.newBuilder().setAction(TypedExtensionConfig.newBuilder().setName("r")
-                                .setTypedConfig(Any.pack(RedirectPolicy.newBuilder().setUri("http://x/").build()))))))).build();
-        assertTrue(assertThrows(InvalidConfigException.class,
-                () -> new CustomResponseFilterFactory().parsePerRoute(Any.pack(redirect), "route"))
-                .getMessage().startsWith("route.custom_response_matcher.matcher_list.matchers[0].on_match.action.typed_config: "
-                        + "type.googleapis.com/envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy (expected:"));
+    void customResponseMatcherTreesAreNacked() {
         CustomResponse tree = CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder()
                 .setMatcherTree(Matcher.MatcherTree.getDefaultInstance())).build();
         assertEquals("route.custom_response_matcher.matcher_tree: set (expected: matcher_list; matcher trees are not implemented)",

@@ -59,7 +59,7 @@ public record FallbackPolicy(ConfigMeta metadata, Spec spec) implements IstioCon
         NO_HEALTHY_UPSTREAM("NoHealthyUpstream"),
         /** The target refused or did not accept the connection (UF). */
         CONNECT_FAILURE("ConnectFailure"),
-        /** The target's circuit breaker refused the request (UO); static fallbacks only. */
+        /** The target's circuit breaker refused the request (UO). */
         OVERFLOW("Overflow"),
         /** The target answered 5xx, after the route's retries. */
         SERVER_ERROR("ServerError"),
@@ -95,11 +95,9 @@ public record FallbackPolicy(ConfigMeta metadata, Spec spec) implements IstioCon
             spec.conditions().forEach(c -> Condition.of(c).ifPresent(out::add));
             return out;
         }
-        out.addAll(List.of(Condition.NO_HEALTHY_UPSTREAM, Condition.CONNECT_FAILURE, Condition.SERVER_ERROR));
-        if (staticResponse()) {
-            out.add(Condition.OVERFLOW);
-            out.add(Condition.TIMEOUT);
-        } else if (spec.timeout() != null) {
+        out.addAll(List.of(Condition.NO_HEALTHY_UPSTREAM, Condition.CONNECT_FAILURE, Condition.OVERFLOW,
+                Condition.SERVER_ERROR));
+        if (staticResponse() || spec.timeout() != null) {
             out.add(Condition.TIMEOUT);
         }
         return out;
