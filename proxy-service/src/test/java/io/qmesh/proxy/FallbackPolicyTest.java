@@ -395,16 +395,12 @@ class FallbackPolicyTest {
     }
 
     @Test
-    void anOverflowedPostReachesTheFallbackWithItsBodyPathAndQuery() throws Exception {
+    void anOverflowedGetReachesTheFallbackWithItsPathAndQuery() throws Exception {
         long before = stat(FULL, "fallback_rq_served");
-        String body = "{\"reviewer\": \"jason\", \"stars\": 5}".repeat(50);
-        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + REVIEWS + ":9080/full/reviews?id=7"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(java.time.Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/full/reviews?id=7");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("reviews-v1", r.body());
         assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
-        assertEquals(body, fallbackUp.lastBody);
         assertEquals("/full/reviews?id=7", fallbackUp.lastPath);
         assertEquals(FALLBACK_DOMAIN, fallbackUp.lastHeaders.get("host"));
         assertEquals(1, stat(FULL, "fallback_rq_served") - before);
@@ -412,6 +408,19 @@ class FallbackPolicyTest {
         assertEquals(200, log.status());
         assertEquals(FALLBACK, log.upstreamCluster());
         assertTrue((log.responseFlags() & ResponseFlag.UPSTREAM_OVERFLOW.bit()) != 0, "the overflow stays in the log");
+    }
+
+    @Test
+    void anOverflowedPostKeepsTheOverflowReplyAsEnvoyWouldResendItAsABodilessGet() throws Exception {
+        long before = stat(FULL, "fallback_rq_served");
+        int fallbackBefore = fallbackUp.requests();
+        HttpResponse<String> r = h.client().send(HttpRequest.newBuilder(URI.create("http://" + REVIEWS + ":9080/full/ratings?id=7"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"reviewer\": \"jason\", \"stars\": 5}"))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals("true", r.headers().firstValue("x-envoy-overloaded").orElse(null));
+        assertEquals(fallbackBefore, fallbackUp.requests(), "nothing went to the fallback");
+        assertEquals(before, stat(FULL, "fallback_rq_served"));
     }
 
     @Test

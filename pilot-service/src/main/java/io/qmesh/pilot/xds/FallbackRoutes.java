@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResp
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
 import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
@@ -43,7 +44,7 @@ import java.util.TreeMap;
  *     reset for a per-try timeout) and {@code per_try_timeout} the policy's timeout.</li>
  * <li>Destination fallback with Overflow: Envoy never retries a request its circuit breaker refused, so
  *     {@code envoy.filters.http.custom_response} (on the route, or on the target's weighted cluster) matches
- *     the overflow reply (503 and {@code x-envoy-overloaded: true}) with a {@code RedirectPolicy} that
+ *     the overflow reply to a GET (503 and {@code x-envoy-overloaded: true}) with a {@code RedirectPolicy} that
  *     re-routes the request to an internal virtual host of the same route configuration, whose one route
  *     goes to the fallback cluster.</li>
  * <li>Response fallback: {@code typed_per_filter_config} of {@code envoy.filters.http.custom_response}
@@ -167,8 +168,11 @@ final class FallbackRoutes {
 
     /**
      * Envoy's overflow reply, a local 503 with {@code x-envoy-overloaded: true} (no upstream answer carries
-     * it unless another proxy overflowed), redirected to the fallback's internal virtual host: only the
-     * authority changes, so the request keeps its path, query, headers and body.
+     * it unless another proxy overflowed), to a GET, redirected to the fallback's internal virtual host: only
+     * the authority changes, so the request keeps its path, query and headers. Only GETs: Envoy's
+     * RedirectPolicy re-sends any request as a GET without its body, so a redirected POST would reach the
+     * fallback as a GET, its body lost, and its client would take the fallback's answer for success. Other
+     * methods keep the overflow 503, which means the same on every data plane.
      */
     static CustomResponse overflowRedirect(FallbackPlan.Target t) {
         RedirectPolicy redirect = RedirectPolicy.newBuilder().setRedirectAction(RedirectAction.newBuilder()
@@ -176,7 +180,9 @@ final class FallbackRoutes {
         Matcher.MatcherList.Predicate overflow = Matcher.MatcherList.Predicate.newBuilder().setAndMatcher(
                 Matcher.MatcherList.Predicate.PredicateList.newBuilder()
                         .addPredicate(predicate("503_response", HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
-                        .addPredicate(overloaded())).build();
+                        .addPredicate(overloaded())
+                        .addPredicate(predicate("get_request", HttpRequestHeaderMatchInput.newBuilder().setHeaderName(":method").build(),
+                                "GET"))).build();
         return customResponse(overflow, "fallback:" + t.policyRef(), Protos.any(redirect));
     }
 

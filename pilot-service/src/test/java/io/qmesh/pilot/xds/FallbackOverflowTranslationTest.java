@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResp
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -54,7 +55,11 @@ class FallbackOverflowTranslationTest {
         assertEquals("aggregate~default~reviews-v1|9080|v3|" + REVIEWS, weights.get(1).getName());
         CustomResponse cr = weights.get(1).getTypedPerFilterConfigOrThrow(FallbackRoutes.CUSTOM_RESPONSE).unpack(CustomResponse.class);
         var matcher = cr.getCustomResponseMatcher().getMatcherList().getMatchers(0);
-        assertEquals(2, matcher.getPredicate().getAndMatcher().getPredicateCount(), "503 and x-envoy-overloaded: true");
+        var and = matcher.getPredicate().getAndMatcher();
+        assertEquals(3, and.getPredicateCount(), "503, x-envoy-overloaded: true, and a GET");
+        var get = and.getPredicate(2).getSinglePredicate();
+        assertEquals(":method", get.getInput().getTypedConfig().unpack(HttpRequestHeaderMatchInput.class).getHeaderName());
+        assertEquals("GET", get.getValueMatch().getExact(), "Envoy resends a redirected request as a bodiless GET: only GETs");
         RedirectPolicy redirect = matcher.getOnMatch().getAction().getTypedConfig().unpack(RedirectPolicy.class);
         assertEquals("reviews-v1.default.fallback.qmesh.internal", redirect.getRedirectAction().getHostRedirect());
         assertEquals(9080, redirect.getRedirectAction().getPortRedirect());

@@ -1,6 +1,7 @@
 package io.qmesh.proxy.filter;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.qmesh.proxy.route.HeaderMutation;
 import io.qmesh.proxy.route.RouteAction;
 import java.util.List;
@@ -22,9 +23,9 @@ public record CustomResponseConfig(List<Rule> rules, boolean redirects) implemen
         this(rules, rules.stream().anyMatch(r -> r.action() instanceof Redirect));
     }
 
-    /** A predicate over a response: status code and headers. */
+    /** A predicate over a response (status code and headers) and the request it answers. */
     public interface ResponsePredicate {
-        boolean test(int status, HttpHeaders headers);
+        boolean test(int status, HttpHeaders headers, HttpRequest request);
     }
 
     public record Rule(ResponsePredicate predicate, Action action) {
@@ -66,10 +67,10 @@ public record CustomResponseConfig(List<Rule> rules, boolean redirects) implemen
         return CustomResponseFilterFactory.NAME;
     }
 
-    /** The action for a response, or null to keep it. */
-    public Action match(int status, HttpHeaders headers) {
+    /** The action for a response to {@code request}, or null to keep it. */
+    public Action match(int status, HttpHeaders headers, HttpRequest request) {
         for (Rule r : rules) {
-            if (r.predicate().test(status, headers)) {
+            if (r.predicate().test(status, headers, request)) {
                 return r.action();
             }
         }

@@ -9,9 +9,11 @@ import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
 import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.AsciiString;
 import io.qmesh.proxy.config.InvalidConfigException;
 import io.qmesh.proxy.route.HeaderMutation;
@@ -98,7 +100,7 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
             }
             case NOT_MATCHER -> {
                 var inner = predicate(p.getNotMatcher(), at + ".not_matcher");
-                return (s, h) -> !inner.test(s, h);
+                return (s, h, r) -> !inner.test(s, h, r);
             }
             default -> throw new InvalidConfigException(at + ": empty (expected: single_predicate, or_matcher, and_matcher or not_matcher)");
         }
@@ -120,34 +122,54 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
         // Every response meets these two, so an exact value is compared as a number, not as a new string.
         if (input.is(HttpResponseStatusCodeMatchInput.class)) {
             int exact = vm.hasExact() && !vm.getIgnoreCase() ? statusOrNegative(vm.getExact()) : -1;
-            return exact >= 0 ? (s, h) -> s == exact : (s, h) -> value.test(Integer.toString(s));
+            return exact >= 0 ? (s, h, r) -> s == exact : (s, h, r) -> value.test(Integer.toString(s));
         }
         if (input.is(HttpResponseStatusCodeClassMatchInput.class)) {
             String exact = !vm.hasExact() ? "" : vm.getIgnoreCase() ? vm.getExact().toLowerCase() : vm.getExact();
             int klass = exact.length() == 3 && exact.endsWith("xx") ? statusOrNegative(exact.substring(0, 1)) : -1;
-            return klass >= 0 ? (s, h) -> s / 100 == klass : (s, h) -> value.test((s / 100) + "xx");
+            return klass >= 0 ? (s, h, r) -> s / 100 == klass : (s, h, r) -> value.test((s / 100) + "xx");
         }
         if (input.is(HttpResponseHeaderMatchInput.class)) {
             // An AsciiString keeps its hash: the lookup on every response does not hash the name again.
             AsciiString name = AsciiString.cached(
                     unpack(input, HttpResponseHeaderMatchInput.class, at + ".input.typed_config").getHeaderName());
-            return (s, h) -> {
-                String first = h.get(name);
-                if (first == null) {
-                    return false;
+            return (s, h, r) -> headerMatches(h, name, value);
+        }
+        if (input.is(HttpRequestHeaderMatchInput.class)) {
+            String name = unpack(input, HttpRequestHeaderMatchInput.class, at + ".input.typed_config").getHeaderName()
+                    .toLowerCase(java.util.Locale.ROOT);
+            return switch (name) {
+                // HTTP/2's pseudo-headers, which an HTTP/1.1 request carries in its request line
+                case ":method" -> (s, h, r) -> value.test(r.method().name());
+                case ":path" -> (s, h, r) -> value.test(r.uri());
+                case ":authority" -> (s, h, r) -> headerMatches(r.headers(), HttpHeaderNames.HOST, value);
+                case ":scheme" -> (s, h, r) -> value.test("http");
+                default -> {
+                    AsciiString header = AsciiString.cached(name);
+                    yield (s, h, r) -> headerMatches(r.headers(), header, value);
                 }
-                List<String> values = h.getAll(name);
-                return value.test(values.size() == 1 ? first : String.join(",", values));
             };
         }
         throw new InvalidConfigException(at + ".input.typed_config: " + input.getTypeUrl() + " (expected: "
-                + "HttpResponseStatusCodeMatchInput, HttpResponseStatusCodeClassMatchInput or HttpResponseHeaderMatchInput)");
+                + "HttpResponseStatusCodeMatchInput, HttpResponseStatusCodeClassMatchInput, HttpResponseHeaderMatchInput "
+                + "or HttpRequestHeaderMatchInput)");
+    }
+
+    /** A header's values, joined by commas as Envoy's header inputs join them, against a value matcher. */
+    private static boolean headerMatches(io.netty.handler.codec.http.HttpHeaders headers, CharSequence name,
+                                         java.util.function.Predicate<String> value) {
+        String first = headers.get(name);
+        if (first == null) {
+            return false;
+        }
+        List<String> values = headers.getAll(name);
+        return value.test(values.size() == 1 ? first : String.join(",", values));
     }
 
     private static CustomResponseConfig.ResponsePredicate anyOf(CustomResponseConfig.ResponsePredicate[] parts) {
-        return (s, h) -> {
+        return (s, h, r) -> {
             for (CustomResponseConfig.ResponsePredicate p : parts) {
-                if (p.test(s, h)) {
+                if (p.test(s, h, r)) {
                     return true;
                 }
             }
@@ -156,9 +178,9 @@ public final class CustomResponseFilterFactory implements HttpFilterFactory {
     }
 
     private static CustomResponseConfig.ResponsePredicate allOf(CustomResponseConfig.ResponsePredicate[] parts) {
-        return (s, h) -> {
+        return (s, h, r) -> {
             for (CustomResponseConfig.ResponsePredicate p : parts) {
-                if (!p.test(s, h)) {
+                if (!p.test(s, h, r)) {
                     return false;
                 }
             }

@@ -405,7 +405,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
         if (overloaded) {
             headers.set("x-envoy-overloaded", "true");
         }
-        CustomResponseConfig.Action action = rules.match(status, headers);
+        CustomResponseConfig.Action action = rules.match(status, headers, ex.request);
         if (action instanceof CustomResponseConfig.LocalResponse r) {
             countFallback();
             ex.respondCustom(r, status, flags);
@@ -519,7 +519,7 @@ final class UpstreamRequest implements UpstreamResponseListener {
             ex.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
         cluster.responseHeaders().applyTo(response.headers()); // the cluster's upstream header_mutation filter
-        CustomResponseConfig.Action action = rules == null ? null : rules.match(code, response.headers());
+        CustomResponseConfig.Action action = rules == null ? null : rules.match(code, response.headers(), ex.request);
         if (action instanceof CustomResponseConfig.Redirect r) {
             redirectTo = InternalRedirect.plan(ex, r);
         }

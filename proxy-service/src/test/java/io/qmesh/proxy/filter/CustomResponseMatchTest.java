@@ -7,11 +7,16 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResponse;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,6 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class CustomResponseMatchTest {
 
     private static final HttpHeaders NONE = new DefaultHttpHeaders(false);
+    private static final HttpRequest GET = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/reviews/0",
+            new DefaultHttpHeaders().add("host", "reviews:9080").add("end-user", "jason"));
 
     @Test
     void anExactStatusMatchesOnlyThatStatus() throws Exception {
@@ -71,8 +78,25 @@ class CustomResponseMatchTest {
         assertEquals(true, matches(not, 200, NONE));
     }
 
+    @Test
+    void requestHeadersIncludingPseudoHeadersAreReadFromTheRequestAnswered() throws Exception {
+        HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/reviews/0",
+                new DefaultHttpHeaders().add("host", "reviews:9080"));
+        CustomResponseConfig getOnly = config(single(requestHeader(":method"), exact("GET")));
+        assertEquals(true, getOnly.match(503, NONE, GET) != null);
+        assertEquals(false, getOnly.match(503, NONE, post) != null);
+        assertEquals(true, matches(config(single(requestHeader(":path"), StringMatcher.newBuilder().setPrefix("/reviews").build())), 200, NONE));
+        assertEquals(true, matches(config(single(requestHeader(":authority"), exact("reviews:9080"))), 200, NONE));
+        assertEquals(true, matches(config(single(requestHeader("End-User"), exact("jason"))), 200, NONE));
+        assertEquals(false, matches(config(single(requestHeader("x-missing"), exact(""))), 200, NONE));
+    }
+
+    private static Message requestHeader(String name) {
+        return HttpRequestHeaderMatchInput.newBuilder().setHeaderName(name).build();
+    }
+
     private static boolean matches(CustomResponseConfig c, int status, HttpHeaders headers) {
-        return c.match(status, headers) != null;
+        return c.match(status, headers, GET) != null;
     }
 
     private static CustomResponseConfig config(Matcher.MatcherList.Predicate predicate) throws Exception {

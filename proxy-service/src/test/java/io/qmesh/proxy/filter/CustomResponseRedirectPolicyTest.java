@@ -16,13 +16,19 @@ import io.envoyproxy.envoy.extensions.filters.http.custom_response.v3.CustomResp
 import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.envoyproxy.envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.qmesh.proxy.config.InvalidConfigException;
 import io.qmesh.proxy.route.RouteAction;
 import org.junit.jupiter.api.Test;
 
 /** custom_response's RedirectPolicy at the xDS edge: translated in Envoy's terms, NACKed with the field otherwise. */
 class CustomResponseRedirectPolicyTest {
+
+    private static final HttpRequest GET = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", new DefaultHttpHeaders());
 
     static final String ACTION = "route.custom_response_matcher.matcher_list.matchers[0].on_match.action.typed_config";
 
@@ -40,7 +46,7 @@ class CustomResponseRedirectPolicyTest {
 
     static CustomResponseConfig.Redirect parse(RedirectPolicy policy) throws InvalidConfigException {
         CustomResponseConfig c = (CustomResponseConfig) new CustomResponseFilterFactory().parsePerRoute(Any.pack(on503(policy)), "route");
-        return assertInstanceOf(CustomResponseConfig.Redirect.class, c.match(503, new DefaultHttpHeaders()));
+        return assertInstanceOf(CustomResponseConfig.Redirect.class, c.match(503, new DefaultHttpHeaders(), GET));
     }
 
     static String nack(RedirectPolicy policy) {
@@ -62,7 +68,7 @@ class CustomResponseRedirectPolicyTest {
         CustomResponseConfig c = (CustomResponseConfig) new CustomResponseFilterFactory().parsePerRoute(Any.pack(on503(
                 RedirectPolicy.newBuilder().setUri("http://x/").build())), "route");
         assertEquals(true, c.redirects());
-        assertEquals(null, c.match(200, new DefaultHttpHeaders()));
+        assertEquals(null, c.match(200, new DefaultHttpHeaders(), GET));
     }
 
     @Test

@@ -153,13 +153,15 @@ public final class FallbackXds {
 
     /**
      * Pilot's custom_response for a destination fallback on overflow: Envoy's overflow reply (503 with
-     * {@code x-envoy-overloaded: true}) is redirected, path and query kept, to {@code fallbackDomain}.
+     * {@code x-envoy-overloaded: true}) to a GET is redirected, path and query kept, to {@code fallbackDomain}.
      */
     public static CustomResponse overflowRedirect(String policy, RedirectPolicy redirect) {
         Matcher.MatcherList.Predicate overflow = Matcher.MatcherList.Predicate.newBuilder().setAndMatcher(
                 Matcher.MatcherList.Predicate.PredicateList.newBuilder()
                         .addPredicate(single(HttpResponseStatusCodeMatchInput.getDefaultInstance(), "503"))
-                        .addPredicate(single(HttpResponseHeaderMatchInput.newBuilder().setHeaderName("x-envoy-overloaded").build(), "true")))
+                        .addPredicate(single(HttpResponseHeaderMatchInput.newBuilder().setHeaderName("x-envoy-overloaded").build(), "true"))
+                        .addPredicate(single(io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput.newBuilder()
+                                .setHeaderName(":method").build(), "GET")))
                 .build();
         return CustomResponse.newBuilder().setCustomResponseMatcher(Matcher.newBuilder().setMatcherList(
                 Matcher.MatcherList.newBuilder().addMatchers(Matcher.MatcherList.FieldMatcher.newBuilder()

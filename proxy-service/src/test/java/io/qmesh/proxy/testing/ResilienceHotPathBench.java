@@ -69,6 +69,8 @@ public final class ResilienceHotPathBench {
                 FallbackXds.staticRoute("/", "primary", "default/origin-static")
                         .getTypedPerFilterConfigOrThrow(CustomResponseFilterFactory.NAME), "bench");
         HttpHeaders responseHeaders = new DefaultHttpHeaders().add("content-type", "text/plain").add("content-length", "1024");
+        io.netty.handler.codec.http.HttpRequest request = new io.netty.handler.codec.http.DefaultHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, "/", headers);
 
         report("local_rate_limit", () -> config.limiter().allow(actions.descriptors(headers)) ? 1 : 0);
         report("circuit_breaker", () -> {
@@ -81,7 +83,7 @@ public final class ResilienceHotPathBench {
             return 1;
         });
         report("aggregate_cluster", () -> new AggregateSelection(aggregate, 3).choose(clusters, 42) == primary ? 1 : 0);
-        report("custom_response", () -> customResponse.match(200, responseHeaders) == null ? 1 : 0);
+        report("custom_response", () -> customResponse.match(200, responseHeaders, request) == null ? 1 : 0);
     }
 
     private static UpstreamCluster endpoints(String name, int count, ResilienceRegistry resilience) {
