@@ -1,6 +1,7 @@
 package io.qmesh.proxy.http;
 
 import io.qmesh.proxy.cluster.UpstreamCluster;
+import io.qmesh.proxy.lb.LbEndpoint;
 import io.qmesh.proxy.stats.AccessLogEntry;
 import io.qmesh.proxy.stats.RequestLabels;
 import io.qmesh.proxy.stats.ResponseFlag;
@@ -56,14 +57,13 @@ final class ExchangeRecorder {
     private static RequestLabels labels(HttpExchange ex, boolean outbound, int status, int flags) {
         DataPlane.LocalWorkload local = ex.plane.workload();
         UpstreamCluster c = ex.cluster;
-        // Endpoint metadata from EDS: "workload;namespace;app;version;cluster" (Istio's istio.workload).
-        String[] peer = ex.upstreamEndpoint == null || ex.upstreamEndpoint.workload().isEmpty()
-                ? new String[0] : ex.upstreamEndpoint.workload().split(";", -1);
+        // Endpoint metadata from EDS (Istio's istio.workload), split when the endpoint was made.
+        LbEndpoint.Peer peer = ex.upstreamEndpoint == null ? LbEndpoint.Peer.UNKNOWN : ex.upstreamEndpoint.peer();
         String service = c == null ? "unknown" : c.destinationService();
         if (outbound) {
             return new RequestLabels("source", local.workload(), local.namespace(), local.app(), local.version(),
-                    part(peer, 0), part(peer, 1).equals("unknown") && c != null ? c.destinationNamespace() : part(peer, 1),
-                    service, c == null ? "unknown" : c.destinationServiceName(), part(peer, 2), part(peer, 3),
+                    peer.workload(), peer.namespace().equals("unknown") && c != null ? c.destinationNamespace() : peer.namespace(),
+                    service, c == null ? "unknown" : c.destinationServiceName(), peer.app(), peer.version(),
                     requestProtocol(ex), statusText(status), ResponseFlag.format(flags), "unknown");
         }
         return new RequestLabels("destination", "unknown", "unknown", "unknown", "unknown",
@@ -77,7 +77,4 @@ final class ExchangeRecorder {
         return type != null && type.startsWith("application/grpc") ? "grpc" : "http";
     }
 
-    private static String part(String[] parts, int i) {
-        return i < parts.length && !parts[i].isEmpty() ? parts[i] : "unknown";
-    }
 }

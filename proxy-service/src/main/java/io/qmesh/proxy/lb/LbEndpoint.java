@@ -10,8 +10,36 @@ import java.util.concurrent.atomic.LongAdder;
  * across updates.
  *
  * @param workload Istio's endpoint metadata "workload;namespace;app;version;cluster", or ""
+ * @param hostPort "ip:port", for the access log
+ * @param peer     {@code workload} split, for Istio's metrics labels
+ * (the last two are derived once here, not on each of the endpoint's requests)
  */
-public record LbEndpoint(InetSocketAddress address, int weight, boolean healthy, String workload, Counters counters) {
+public record LbEndpoint(InetSocketAddress address, int weight, boolean healthy, String workload, Counters counters,
+                         String hostPort, Peer peer) {
+
+    public LbEndpoint(InetSocketAddress address, int weight, boolean healthy, String workload, Counters counters) {
+        this(address, weight, healthy, workload, counters,
+                (address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString())
+                        + ":" + address.getPort(),
+                Peer.parse(workload));
+    }
+
+    /** The endpoint's workload as Istio's metrics name it; "unknown" where the metadata says nothing. */
+    public record Peer(String workload, String namespace, String app, String version) {
+        public static final Peer UNKNOWN = new Peer("unknown", "unknown", "unknown", "unknown");
+
+        static Peer parse(String metadata) {
+            if (metadata.isEmpty()) {
+                return UNKNOWN;
+            }
+            String[] parts = metadata.split(";", -1);
+            return new Peer(part(parts, 0), part(parts, 1), part(parts, 2), part(parts, 3));
+        }
+
+        private static String part(String[] parts, int i) {
+            return i < parts.length && !parts[i].isEmpty() ? parts[i] : "unknown";
+        }
+    }
 
     /** Per-endpoint counters shown by /clusters. */
     public static final class Counters {
@@ -21,9 +49,5 @@ public record LbEndpoint(InetSocketAddress address, int weight, boolean healthy,
         public final LongAdder connectFailures = new LongAdder();
         /** Outlier detection state (consecutive errors, ejection), kept as long as the endpoint. */
         public final io.qmesh.proxy.resilience.HostMonitor outlier = new io.qmesh.proxy.resilience.HostMonitor();
-    }
-
-    public String hostPort() {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 }

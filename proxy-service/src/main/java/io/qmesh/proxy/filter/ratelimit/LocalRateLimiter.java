@@ -64,18 +64,18 @@ public final class LocalRateLimiter {
     /** Whether the request with these descriptors may pass; takes its tokens if so (and up to the refusal if not). */
     public boolean allow(List<List<Entry>> requestDescriptors) {
         List<TokenBucket> matched = List.of();
+        if (requestDescriptors.size() == 1 && (!exact.isEmpty() || !wildcards.isEmpty())) {
+            // One descriptor, one bucket at most: nothing to collect or order.
+            TokenBucket b = bucketFor(requestDescriptors.get(0));
+            if (b != null && !b.tryConsume()) {
+                return false;
+            }
+            return b == null || alwaysConsumeDefault ? defaultBucket.tryConsume() : true;
+        }
         if (!requestDescriptors.isEmpty() && (!exact.isEmpty() || !wildcards.isEmpty())) {
             matched = new ArrayList<>(requestDescriptors.size());
             for (List<Entry> rd : requestDescriptors) {
-                TokenBucket b = exact.get(rd);
-                if (b == null) {
-                    for (Wildcard w : wildcards) {
-                        if (w.spec.matches(rd)) {
-                            b = w.bucketFor(rd);
-                            break;
-                        }
-                    }
-                }
+                TokenBucket b = bucketFor(rd);
                 if (b != null) {
                     matched.add(b);
                 }
@@ -93,6 +93,19 @@ public final class LocalRateLimiter {
             return defaultBucket.tryConsume();
         }
         return true;
+    }
+
+    /** The bucket of a request descriptor: the configured descriptor equal to it, else the first wildcard matching it. */
+    private TokenBucket bucketFor(List<Entry> requestDescriptor) {
+        TokenBucket b = exact.get(requestDescriptor);
+        if (b == null) {
+            for (Wildcard w : wildcards) {
+                if (w.spec.matches(requestDescriptor)) {
+                    return w.bucketFor(requestDescriptor);
+                }
+            }
+        }
+        return b;
     }
 
     /** A wildcard descriptor: a bucket per distinct request descriptor it matches, least recently used dropped. */

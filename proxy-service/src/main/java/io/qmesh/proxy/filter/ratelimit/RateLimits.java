@@ -54,6 +54,11 @@ public record RateLimits(List<List<Action>> entries) {
 
     /** The descriptors of one request, in configuration order. */
     public List<List<Entry>> descriptors(HttpHeaders headers) {
+        if (entries.size() == 1 && entries.get(0).size() == 1) {
+            // The usual policy (one descriptor of one entry, e.g. per end-user): no lists to grow per request.
+            Entry e = entries.get(0).get(0).entry(headers);
+            return e == null ? List.of() : List.of(List.of(e));
+        }
         List<List<Entry>> out = new ArrayList<>(entries.size());
         for (List<Action> actions : entries) {
             List<Entry> descriptor = new ArrayList<>(actions.size());
