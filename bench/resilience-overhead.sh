@@ -6,7 +6,10 @@
 # aggregate cluster with the previous-priorities retry priority, and carries a custom_response local
 # reply), as a ratio to the same proxy without them, side by side.
 #
-#   bench/resilience-overhead.sh [seconds-per-run=5] [repeats=5]
+#   bench/resilience-overhead.sh [seconds-per-run=3] [repeats=15]
+#
+# Many short rounds rather than a few long ones: a shared machine drifts over minutes, and the median of
+# per-round ratios only cancels what the two runs of a round share.
 #
 # Both proxies are configured over ADS by ResilienceBenchControlPlane (proxy-service tests), with the
 # filter chain pilot always sends (fault, router) and one route to one EDS cluster: an nginx origin
@@ -21,8 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DUR=${1:-5}
-REPEATS=${2:-5}
+DUR=${1:-3}
+REPEATS=${2:-15}
 . "$ROOT/bench/proxy/lib.sh"
 bench_init resilience-bench
 require "wrk nginx util-linux" wrk nginx taskset python3 curl
