@@ -34,7 +34,8 @@ import java.util.List;
  * (a bucket per host, the per-request descriptor path) whose buckets never empty, and both FallbackPolicy
  * constructs on the route: an aggregate cluster (origin, then a marked fallback over the same endpoints) with
  * the previous-priorities retry priority, and a custom_response local reply for 5xx. Prints
- * {@code ads <port>} per proxy, in order; runs until killed.
+ * {@code ads <port>} per proxy, in order; runs until killed. With the environment variable {@code BENCH_AA}
+ * set, both proxies get the plain configuration (the bench's A/A run).
  */
 public final class ResilienceBenchControlPlane {
 
@@ -55,7 +56,7 @@ public final class ResilienceBenchControlPlane {
         for (int i = 0; i < 2; i++) {
             String[] ports = args[i].split(":");
             FakeAdsServer ads = new FakeAdsServer().start();
-            serve(ads, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), i == 1);
+            serve(ads, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), i == 1 && System.getenv("BENCH_AA") == null);
             System.out.println("ads " + ads.port());
         }
         System.out.flush();
