@@ -234,6 +234,12 @@ class FallbackPolicyTest {
         return r.toBuilder().setRoute(a).build();
     }
 
+    /** Answered by the fallback destination (reviews v1), marked with the policy. */
+    static void assertServedByTheFallback(HttpResponse<String> r) {
+        assertEquals("reviews-v1", r.body());
+        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+    }
+
     static HeaderValueOption header(String key, String value) {
         return HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
                 .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD).build();
@@ -284,8 +290,7 @@ class FallbackPolicyTest {
     void aRefusingPrimaryIsTriedTheRoutesAttemptsThenTheFallbackAnswers() throws Exception {
         HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/refused");
         assertEquals(200, r.statusCode());
-        assertEquals("reviews-v1", r.body());
-        assertEquals("default/reviews-v1", r.headers().firstValue("x-qmesh-fallback").orElse(null));
+        assertServedByTheFallback(r);
         // update_frequency 3: the first attempt and the route's 2 retries stay on the primary.
         assertEquals(3, stat(REFUSED, "upstream_cx_connect_fail"));
         assertEquals(1, stat(aggregateName(REFUSED), "fallback_rq_served"));
@@ -299,8 +304,7 @@ class FallbackPolicyTest {
         HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/slow");
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(200, r.statusCode());
-        assertEquals("reviews-v1", r.body());
-        assertEquals("default/reviews-v1", r.headers().firstValue("x-qmesh-fallback").orElse(null));
+        assertServedByTheFallback(r);
         assertEquals(1, stat(SLOW, "upstream_rq_per_try_timeout"));
         assertTrue(millis < 2500, "answered by the fallback after the 200 ms per-try timeout, not the 3 s primary: " + millis);
     }
@@ -382,8 +386,7 @@ class FallbackPolicyTest {
             assertEquals(200, r.statusCode(), r.body());
         }
         for (HttpResponse<String> r : marked) {
-            assertEquals("reviews-v1", r.body());
-            assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+            assertServedByTheFallback(r);
             assertNull(r.headers().firstValue("x-envoy-overloaded").orElse(null));
         }
         long overflowed = stat(BUSY, "upstream_rq_pending_overflow") - overflowBefore;
@@ -399,8 +402,7 @@ class FallbackPolicyTest {
         long before = stat(FULL, "fallback_rq_served");
         HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/full/reviews?id=7");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("reviews-v1", r.body());
-        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+        assertServedByTheFallback(r);
         assertEquals("/full/reviews?id=7", fallbackUp.lastPath);
         assertEquals(FALLBACK_DOMAIN, fallbackUp.lastHeaders.get("host"));
         assertEquals(1, stat(FULL, "fallback_rq_served") - before);
@@ -427,8 +429,7 @@ class FallbackPolicyTest {
     void aWeightedClustersRedirectIsFoundOnceTheClusterIsChosen() throws Exception {
         HttpResponse<String> r = h.get("http://" + REVIEWS + ":9080/weighted");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("reviews-v1", r.body());
-        assertEquals(POLICY, r.headers().firstValue("x-qmesh-fallback").orElse(null));
+        assertServedByTheFallback(r);
     }
 
     @Test
